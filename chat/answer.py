@@ -1,0 +1,164 @@
+"""``answer(question, history, settings) -> Answer``: the one entry point for CLI, app and eval."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from index.embed import USEm3
+from ingest import Settings
+
+from .compose import compose, is_english, score, select
+from .evidence import RawFiles, candidates, load_gazetteer
+from .models import Answer, Citation
+from .retrieve import Retriever
+from .rewrite import rewrite
+from .verify import verify
+
+REFUSAL = "资料中未找到相关信息。"
+REFUSAL_EN = "Not found in the sources (资料中未找到相关信息)."
+MAX_QUESTION = 2000
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def clean_question(text: str) -> str:
+    return " ".join(CONTROL.sub(" ", text or "").split())
+
+
+class Engine:
+    """Loads retrieval, raw files and models once; answers many questions."""
+
+    def __init__(self, settings: Settings, retriever: Retriever | None = None) -> None:
+        self.settings = settings
+        self.retriever = retriever or Retriever(settings)
+        self.raw = RawFiles(settings.corpus_dir)
+        self.gazetteer = load_gazetteer()
+        self.semantic = USEm3()
+        self.llm: Any = None  # set by chat.llm when an endpoint is configured
+
+    def answer(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        sources: list[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
+        retrieval: str = "hybrid",
+    ) -> Answer:
+        t0 = time.perf_counter()
+        q = clean_question(question)
+        notice = None
+        if len(q) > MAX_QUESTION:
+            q, notice = q[:MAX_QUESTION], f"问题过长，只使用了前{MAX_QUESTION}个字符。"
+        if not any(ch.isalnum() for ch in q):
+            return Answer(
+                question=question,
+                answer="请输入一个问题。",
+                found=False,
+                verified=True,
+                mode="embedded",
+                rewritten_query=q,
+                timing_ms={"total": _ms(t0)},
+                notice=notice,
+            )
+        rq = rewrite(q, history, self.gazetteer)
+        hits = self.retriever.retrieve(rq, self.settings.top_k, mode=retrieval, sources=sources)
+        t1 = time.perf_counter()
+        scored = self.score(rq, hits)
+        english = is_english(q)
+        best = scored[0] if scored else None
+        found = bool(best and best.covers and best.score >= self.settings.refusal_threshold)
+        mode = "embedded"
+        if not found:
+            related = _related(scored)
+            text, cites, verified = (REFUSAL_EN if english else REFUSAL), [], True
+        else:
+            related = []
+            text, cites = compose(select([s for s in scored if s.covers]), english)
+            text, verdicts = verify(text, {c.n: c.quote for c in cites})
+            verified = all(v.supported for v in verdicts)
+        if found and self.llm is not None:
+            from .llm import llm_answer
+
+            text, cites, verified, mode, llm_notice = llm_answer(
+                self, q, rq, scored, english, (text, cites, verified), on_token
+            )
+            notice = llm_notice or notice
+        elif on_token is not None:
+            on_token(text)
+        return Answer(
+            question=question,
+            answer=text,
+            found=found,
+            verified=verified,
+            mode=mode,
+            rewritten_query=rq,
+            citations=cites,
+            related=related,
+            timing_ms={"retrieve": _ms(t0, t1), "total": _ms(t0)},
+            notice=notice,
+        )
+
+    def score(self, query: str, hits: list[Any]) -> list[Any]:
+        """Every candidate quote of the hits, best first."""
+        cands = [c for h in hits for c in candidates(h, self.raw.get(h.chunk.source))]
+        if not cands:
+            return []
+        q_vec = self.semantic.query(query)
+        c_vecs = self.semantic.passages([c.text for c in cands])
+        idf = self.retriever.searcher.bm25.idf(_tokens(query, self.settings.bm25_tokenizer))
+        return score(query, cands, idf, q_vec, c_vecs, self.gazetteer, self.settings.bm25_tokenizer)
+
+    def top_quotes(self, query: str, k: int, exclude: set[str] | None = None) -> list[Citation]:
+        """The best quote of each of the top passages, whether or not they answer the question."""
+        q = clean_question(query)[:MAX_QUESTION]
+        hits = self.retriever.retrieve(q, max(2 * k, self.settings.top_k))
+        out = [
+            c
+            for c in _related(self.score(q, hits), n=2 * k)
+            if c.chunk_id not in (exclude or set())
+        ]
+        return out[:k]
+
+
+def _tokens(q: str, mode: str) -> list[str]:
+    from index.bm25 import tokenize
+
+    return tokenize(q, mode)
+
+
+def _related(scored: list[Any], n: int = 3) -> list[Citation]:
+    from .compose import citation
+
+    out: list[Citation] = []
+    seen: set[str] = set()
+    for s in scored:
+        if s.cand.hit.chunk.id in seen:
+            continue
+        seen.add(s.cand.hit.chunk.id)
+        out.append(citation(len(out) + 1, s.cand))
+        if len(out) == n:
+            break
+    return out
+
+
+def _ms(a: float, b: float | None = None) -> float:
+    return round(((b or time.perf_counter()) - a) * 1000, 1)
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(settings: Settings) -> Engine:
+    key = settings.model_dump_json()
+    if key not in _ENGINES:
+        _ENGINES[key] = Engine(settings)
+    return _ENGINES[key]
+
+
+def answer(
+    question: str, history: list[dict[str, str]] | None = None, settings: Settings | None = None
+) -> Answer:
+    """Answer one question; models load once per settings and are reused."""
+    return get_engine(settings or Settings()).answer(question, history)
