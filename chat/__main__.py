@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     for sp in (serve, p):
         sp.add_argument("--host", help="bind address (RAG_HOST, default 127.0.0.1)")
         sp.add_argument("--port", type=int, help="port (RAG_PORT, default 7860)")
-    for action in common._actions[1:]:
+    for action in common._actions:
         p._add_action(action)
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

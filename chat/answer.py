@@ -10,8 +10,9 @@ from typing import Any
 from index.embed import USEm3
 from ingest import Settings
 
-from .compose import compose, is_english, score, select
-from .evidence import RawFiles, candidates, load_gazetteer
+from .compose import EN_PREFACE, compose, is_english, score, select, supported
+from .evidence import RawFiles, candidates, entities, load_gazetteer
+from .intent import read_intent
 from .models import Answer, Citation
 from .retrieve import Retriever
 from .rewrite import rewrite
@@ -36,6 +37,9 @@ class Engine:
         self.raw = RawFiles(settings.corpus_dir)
         self.gazetteer = load_gazetteer()
         self.semantic = USEm3()
+        self.articles: dict[str, str] = {}
+        for c in self.retriever.searcher.chunks.values():  # entity scope is the whole article
+            self.articles[c.article_id] = self.articles.get(c.article_id, c.title) + c.text
         self.llm: Any = None  # set by chat.llm when an endpoint is configured
 
     def answer(
@@ -65,19 +69,25 @@ class Engine:
         rq = rewrite(q, history, self.gazetteer)
         hits = self.retriever.retrieve(rq, self.settings.top_k, mode=retrieval, sources=sources)
         t1 = time.perf_counter()
-        scored = self.score(rq, hits)
+        intent = read_intent(q)
+        if intent.listing:  # list items often continue into the article's next chunk
+            hits = hits + self._next_chunks(hits[:3], len(hits))
+        need = entities(rq, self.gazetteer)
+        scored = self.score(rq, hits, focus=q)
         english = is_english(q)
-        best = scored[0] if scored else None
-        found = bool(best and best.covers and best.score >= self.settings.refusal_threshold)
+        chosen = select(scored, need, intent)
+        found = supported(chosen, need, intent, self.settings.refusal_threshold)
         mode = "embedded"
         if not found:
             related = _related(scored)
             text, cites, verified = (REFUSAL_EN if english else REFUSAL), [], True
         else:
             related = []
-            text, cites = compose(select([s for s in scored if s.covers]), english)
+            text, cites = compose(chosen, english)
             text, verdicts = verify(text, {c.n: c.quote for c in cites})
             verified = all(v.supported for v in verdicts)
+            if english:  # the preface is a label, not a claim: added after verification
+                text = EN_PREFACE + text
         if found and self.llm is not None:
             from .llm import llm_answer
 
@@ -100,15 +110,41 @@ class Engine:
             notice=notice,
         )
 
-    def score(self, query: str, hits: list[Any]) -> list[Any]:
+    def score(self, query: str, hits: list[Any], focus: str | None = None) -> list[Any]:
         """Every candidate quote of the hits, best first."""
         cands = [c for h in hits for c in candidates(h, self.raw.get(h.chunk.source))]
         if not cands:
             return []
-        q_vec = self.semantic.query(query)
-        c_vecs = self.semantic.passages([c.text for c in cands])
-        idf = self.retriever.searcher.bm25.idf(_tokens(query, self.settings.bm25_tokenizer))
-        return score(query, cands, idf, q_vec, c_vecs, self.gazetteer, self.settings.bm25_tokenizer)
+        sims = self.semantic.passages([c.text for c in cands]) @ self.semantic.query(query)
+        mode = self.settings.bm25_tokenizer
+        idf = self.retriever.searcher.bm25.idf(_tokens(query, mode))
+        need = entities(query, self.gazetteer)
+        intent = read_intent(focus or query)
+        return score(
+            query,
+            focus or query,
+            cands,
+            idf,
+            sims,
+            need,
+            self.articles,
+            intent,
+            mode,
+            self.gazetteer,
+        )
+
+    def _next_chunks(self, hits: list[Any], offset: int) -> list[Any]:
+        from dataclasses import replace
+
+        by_pos = {(c.article_id, c.seq): c for c in self.retriever.searcher.chunks.values()}
+        have = {h.chunk.id for h in hits}
+        out = []
+        for h in hits:
+            nxt = by_pos.get((h.chunk.article_id, h.chunk.seq + 1))
+            if nxt is not None and nxt.id not in have:
+                have.add(nxt.id)
+                out.append(replace(h, chunk=nxt, rank=offset + len(out) + 1))
+        return out
 
     def top_quotes(self, query: str, k: int, exclude: set[str] | None = None) -> list[Citation]:
         """The best quote of each of the top passages, whether or not they answer the question."""

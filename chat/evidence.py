@@ -17,11 +17,7 @@ from ingest.clean import Span, clean_range
 from ingest.layout import split_sentences
 from ingest.reader import BadFile, decode
 
-NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|％)?")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-ASKS_NUMBER = re.compile(
-    r"多少|几|哪一年|哪年|何时|什么时候|比例|增长|规模|how (?:much|many)|when|what year", re.I
-)
 CLAUSE = re.compile(r"[^，、：,:]+[，、：,:]?")
 
 

@@ -39,6 +39,8 @@ def rewrite(question: str, history: list[dict[str, str]] | None, gazetteer: dict
     rest = FILLER.sub("", question).strip()
     for p in new:
         rest = rest.replace(p, "")
+    if new and len(rest) > 2:  # names its own subject: standalone
+        return question
     if new and old and len(rest) <= 2:
         out = prev
         for o in old:

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     bm25_tokenizer: str = Field("bigram+jieba", description="bigram | jieba | bigram+jieba")
 
     # --- retrieval ---------------------------------------------------------------------------
-    top_k: int = 5
+    top_k: int = 8
     dense_k: int = 20
     bm25_k: int = 20
     dense_weight: float = 1.0

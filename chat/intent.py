@@ -1,0 +1,65 @@
+"""What kind of answer a question wants, read from its wording (Chinese or English).
+
+These cues decide how many quotes an answer needs and what a supporting quote must contain:
+``多少亿元`` needs an amount in 亿元, ``哪四项`` an enumeration, ``谁`` a speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ZH_NUM = "零一二两三四五六七八九十百千万亿"
+NUMERAL = rf"(?:\d+(?:\.\d+)?|[{ZH_NUM}]+)"
+ASKS_NUMBER = re.compile(
+    r"多少|几[个项条家大方年月天种类次]|几$|哪一年|哪年|何时|什么时候|比例|占比|增速|增长了?多|"
+    r"how (?:much|many)|what (?:year|percentage|share)|when\b",
+    re.I,
+)
+UNIT = re.compile(
+    r"(?:多少|几)((?:万|亿|千|百)?(?:亿元|万元|元|户|家|个|条|项|台|辆|人|件|次|座|所|款|亿|万))"
+)
+LIST = re.compile(
+    r"哪些|哪几|哪[一二三四五六七八九十两\d]+[大项个条类方面]|分别是|有什么|包括什么|包含哪|which (?:are|were)|list",
+    re.I,
+)
+MULTI = re.compile(r"[？?].+[？?]|分别|以及|和.+各|与.+各|compare|respectively", re.I)
+COUNTED = re.compile(r"哪([一二三四五六七八九十两]+|\d+)[大项个条类方面]")
+WHO = re.compile(r"谁|哪位|什么人|who\b", re.I)
+SPEAKER = re.compile(r"表示|告诉|指出|介绍|说|强调|认为|透露")
+
+
+@dataclass(frozen=True)
+class Intent:
+    number: bool
+    unit: str | None
+    listing: bool
+    multi: bool
+    who: bool
+    count: str | None = None  # "四" in "哪四项"
+
+    @property
+    def max_quotes(self) -> int:
+        return 6 if self.listing else 4 if self.multi else 3
+
+
+def read_intent(question: str) -> Intent:
+    unit = UNIT.search(question)
+    return Intent(
+        number=bool(ASKS_NUMBER.search(question)),
+        unit=unit.group(1) if unit else None,
+        listing=bool(LIST.search(question)),
+        multi=bool(MULTI.search(question)),
+        who=bool(WHO.search(question)),
+        count=count.group(1) if (count := COUNTED.search(question)) else None,
+    )
+
+
+def has_number(text: str) -> bool:
+    return bool(re.search(rf"\d|[{ZH_NUM}]{{1,3}}[个项条家大种类方面%％]", text))
+
+
+def has_unit(text: str, unit: str) -> bool:
+    """An amount in the asked unit (``2000亿元`` for 亿元, ``十一部门``/``11条`` for 条…)."""
+    core = unit[-1] if unit[-1] not in "元" else unit
+    return bool(re.search(rf"{NUMERAL}\s*(?:多|余|左右)?(?:[万亿千百])?{re.escape(core)}", text))

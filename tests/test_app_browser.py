@@ -1,0 +1,277 @@
+"""The Gradio chat in a real headless Chromium: streaming, sources, escaping, basic auth.
+
+The app runs as ``python -m chat serve`` in a subprocess against an index of the seeds shared
+with the CLI tests (built once per session). Without ``/usr/bin/chromium`` these tests are
+skipped, unless ``RAG_REQUIRE_BROWSER=1`` makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUESTION = "北京计划到2027年信息软件业营收达到多少？"
+EVIL = '<script>alert(1)</script><b>x</b><img src=x onerror="alert(2)"> 😀'
+ANSWER_TIMEOUT_MS = 120_000
+
+
+def _need_browser() -> None:
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the Python playwright package is not installed"
+    if missing:
+        if os.environ.get("RAG_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"RAG_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+
+
+def shared_data_dir(factory: pytest.TempPathFactory) -> Path:
+    """The same session folder tests/test_chat_cli.py uses, so the seeds are embedded once."""
+    return factory.getbasetemp() / "rag-shared-data"
+
+
+def ensure_built(data: Path) -> Path:
+    from index import build, read_manifest
+    from ingest import Settings
+
+    settings = Settings(corpus_dir=SEEDS, data_dir=data)
+    if read_manifest(settings) is None:
+        build(settings, progress=False)
+    return data
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/", timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP status means the server is up
+    except OSError:
+        return False
+
+
+@contextmanager
+def running_app(data: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
+    """``python -m chat serve`` on a free port; always terminated on exit."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env |= {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env_extra}
+    cmd = [sys.executable, "-m", "chat", "serve", "--data", str(data), "--corpus", str(SEEDS)]
+    log_path = log_dir / f"app-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [*cmd, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+        )
+        try:
+            deadline = time.monotonic() + 240
+            while not _answers(url):
+                if proc.poll() is not None:
+                    log.flush()
+                    pytest.fail(f"app exited with {proc.returncode}:\n{log_path.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"app did not answer in 240 s:\n{log_path.read_text()}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _need_browser()
+    return ensure_built(shared_data_dir(tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def app_url(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(built, tmp_path_factory.mktemp("app-logs")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+        pw.stop()
+
+
+@pytest.fixture()
+def dialogs() -> list[str]:
+    """Messages of every alert/confirm/prompt the page opened (there should be none)."""
+    return []
+
+
+@pytest.fixture()
+def page(browser: Any, dialogs: list[str]) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1200, "height": 1400}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        yield pg
+    finally:
+        ctx.close()
+
+
+def _ask(page: Any, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+
+
+def _wait_text(page: Any, selector: str, text: str) -> None:
+    page.wait_for_function(
+        "([sel, text]) => { const el = document.querySelector(sel);"
+        " return !!el && el.innerText.includes(text); }",
+        arg=[selector, text],
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+
+
+def test_answer_streams_with_highlighted_sources(
+    app_url: str, page: Any, dialogs: list[str]
+) -> None:
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    assert "中文新闻问答" in page.inner_text("body")
+    # record every length the chat's text goes through, to see the answer arrive in pieces
+    page.evaluate(
+        "() => { window.__lens = []; const el = document.querySelector('#chat');"
+        " new MutationObserver(() => window.__lens.push(el.innerText.length))"
+        ".observe(el, {subtree: true, childList: true, characterData: true}); }"
+    )
+    _ask(page, QUESTION)
+    _wait_text(page, "#chat", "[1]")
+    _wait_text(page, "#sources", "4.8万亿元")
+
+    lens = page.evaluate("window.__lens")
+    assert len(set(lens)) >= 4, f"the answer did not stream: {lens}"
+    chat = page.locator("#chat").inner_text()
+    assert QUESTION in chat and "4.8万亿元" in chat
+    sources = page.locator("#sources")
+    text = sources.inner_text()
+    assert "来源" in text and "[1]" in text
+    assert "《北京：2027年信息软件业营收达4.8万亿元》" in text
+    assert re.search(r"\d{3}_[0-9a-f]+\.txt · 第\d+–\d+字符", text), text
+    marks = sources.locator("mark")
+    assert marks.count() >= 1
+    assert "4.8万亿元" in " ".join(marks.all_inner_texts())
+    assert "模式" in page.locator("#status").inner_text()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-answer.png"), full_page=True)
+
+    page.locator("#export").click()
+    link = page.locator("#export-file a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as dl:
+        link.click()
+    md = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert dl.value.suggested_filename.endswith(".md")
+    assert QUESTION in md and "4.8万亿元" in md
+    assert re.search(r"——《.+》.*（\S+\.txt，第\d+–\d+字符）", md), md
+
+    # the conversation so far reaches the engine: a follow-up is rewritten with its subject
+    _ask(page, "那江苏呢？")
+    _wait_text(page, "#status", "检索问题")
+    assert "江苏" in page.locator("#status").inner_text()
+    assert dialogs == []
+
+
+def test_html_in_the_question_is_shown_as_text(app_url: str, page: Any, dialogs: list[str]) -> None:
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    _ask(page, EVIL)
+    _wait_text(page, "#status", "模式")
+    chat = page.locator("#chat")
+    assert "<script>alert(1)</script><b>x</b>" in chat.inner_text()
+    regions = page.locator("#chat, #sources, #status")
+    assert regions.locator("script").count() == 0
+    assert regions.locator("img[src='x']").count() == 0
+    assert regions.locator("b").filter(has_text=re.compile(r"^x$")).count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == [], "a script from the question ran"
+
+    # more bad input: the app keeps answering
+    _ask(page, "")
+    _wait_text(page, "#chat", "请输入一个问题")
+    _ask(page, "北京信息软件业" * 400)
+    _wait_text(page, "#status", "问题过长")
+    assert page.locator("#chat").inner_text().count("出错了") == 0
+
+
+def test_basic_auth_guards_ui_and_api(
+    built: Path, browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from gradio_client import Client
+
+    with running_app(built, tmp_path_factory.mktemp("app-auth-logs"), RAG_AUTH="user:pass") as url:
+        ctx = browser.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(url)
+            page.wait_for_selector("input[type=password]", timeout=30_000)
+            assert page.locator("#chat").count() == 0
+            assert page.locator("#question").count() == 0
+
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(url + "/config", timeout=10)
+            assert err.value.code in (401, 403)
+            with pytest.raises(Exception, match=r"(?i)credentials|login|auth|401"):
+                Client(url, verbose=False)
+
+            page.locator("input[type=text]").first.fill("user")
+            page.locator("input[type=password]").fill("pass")
+            page.get_by_role("button", name=re.compile("login", re.I)).click()
+            page.wait_for_selector("#question textarea", timeout=30_000)
+            assert page.locator("#chat").count() == 1
+        finally:
+            ctx.close()
