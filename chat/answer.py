@@ -41,6 +41,9 @@ class Engine:
         for c in self.retriever.searcher.chunks.values():  # entity scope is the whole article
             self.articles[c.article_id] = self.articles.get(c.article_id, c.title) + c.text
         self.llm: Any = None  # set by chat.llm when an endpoint is configured
+        from .llm import attach_llm
+
+        attach_llm(self, settings)
 
     def answer(
         self,
@@ -66,7 +69,12 @@ class Engine:
                 timing_ms={"total": _ms(t0)},
                 notice=notice,
             )
-        rq = rewrite(q, history, self.gazetteer)
+        if self.llm is not None and history:
+            from .llm import llm_rewrite
+
+            rq = clean_question(llm_rewrite(self, q, history))[:MAX_QUESTION]
+        else:
+            rq = rewrite(q, history, self.gazetteer)
         hits = self.retriever.retrieve(rq, self.settings.top_k, mode=retrieval, sources=sources)
         t1 = time.perf_counter()
         intent = read_intent(q)

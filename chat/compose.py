@@ -14,7 +14,7 @@ import numpy as np
 from index.bm25 import tokenize
 
 from .evidence import YEAR, Candidate, places
-from .intent import SPEAKER, Intent, has_number, has_unit
+from .intent import SPEAKER, Intent, has_date, has_number, has_unit
 from .models import Citation
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -68,6 +68,8 @@ def score(
             s = 0.6 * lex + 0.4 * sem + 0.15 * prior
         if intent.number and not has_number(c.text):
             s *= 0.7
+        if intent.when and not has_date(c.text):
+            s *= 0.8
         if intent.unit and not has_unit(c.text, intent.unit):
             s *= 0.8
         if intent.who and SPEAKER.search(c.text):
@@ -126,7 +128,7 @@ def select(
     best = next((x for x in scored if fits(x) and x.score >= 0.5 * scored[0].score), scored[0])
     chosen = [best]
     covered = set(best.scope)
-    floor = 0.6 if intent.listing or intent.multi else 0.75
+    floor = intent.floor
     size = len(best.cand.text)
     limit = max_chars * (2 if intent.listing else 1)
     for s in scored[1:]:
@@ -156,9 +158,10 @@ def _attributions(chosen: list[Scored], scored: list[Scored]) -> list[Scored]:
             continue
         for s in scored:
             nxt = s.cand
-            follows = nxt.hit.chunk.id == c.cand.hit.chunk.id and nxt.pos == c.cand.pos + 1
+            follows = nxt.hit.chunk.id == c.cand.hit.chunk.id and 0 < nxt.pos - c.cand.pos <= 3
             if follows and len(nxt.text) <= 30 and SPEAKER.search(nxt.text) and s not in chosen:
                 extra.append(s)
+                break
     return extra
 
 
@@ -188,7 +191,8 @@ def _enumeration(
         if items and s.cand.start < items[-1].cand.end:
             continue
         items.append(s)
-    return items[: n or 6] if m or len(items) >= 2 else []
+    near = [s for s in items if s.cand.start - best.cand.end < 300 * max(n, 1)]
+    return near[:n] if m else []
 
 
 ITEM = re.compile(
@@ -206,6 +210,8 @@ def supported(chosen: list[Scored], need: set[str], intent: Intent, threshold: f
 
     One quote must cover all of them, unless the question compares several places.
     """
+    if intent.english:  # cross-lingual similarities run lower than same-language ones
+        threshold *= 0.8
     if not chosen or max(c.score for c in chosen) < threshold:
         return False
     if len([e for e in need if not e.isdigit()]) >= 2:

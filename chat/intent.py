@@ -12,9 +12,14 @@ from dataclasses import dataclass
 ZH_NUM = "零一二两三四五六七八九十百千万亿"
 NUMERAL = rf"(?:\d+(?:\.\d+)?|[{ZH_NUM}]+)"
 ASKS_NUMBER = re.compile(
-    r"多少|几[个项条家大方年月天种类次]|几$|哪一年|哪年|何时|什么时候|比例|占比|增速|增长了?多|"
-    r"how (?:much|many)|what (?:year|percentage|share)|when\b",
+    r"多少|几[个项条家大方年月天种类次]|几$|比例|占比|增速|增长了?多|"
+    r"how (?:much|many)|what (?:percentage|share|proportion)",
     re.I,
+)
+ASKS_WHEN = re.compile(r"哪一年|哪年|何时|什么时候|几月|哪天|when\b|what year", re.I)
+QUANTITY = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|％|[多余]?[万亿千百]*(?:[个项条家台辆人元件次座所款户倍部批类种]|方面))"
+    r"|[零一二两三四五六七八九十百千万亿]+(?:[个项条家大种类部倍批]|方面)"
 )
 UNIT = re.compile(
     r"(?:多少|几)((?:万|亿|千|百)?(?:亿元|万元|元|户|家|个|条|项|台|辆|人|件|次|座|所|款|亿|万))"
@@ -31,12 +36,19 @@ SPEAKER = re.compile(r"表示|告诉|指出|介绍|说|强调|认为|透露")
 
 @dataclass(frozen=True)
 class Intent:
-    number: bool
+    number: bool  # asks for a quantity
+    when: bool
     unit: str | None
     listing: bool
     multi: bool
     who: bool
     count: str | None = None  # "四" in "哪四项"
+    english: bool = False  # cross-lingual: weaker scores, so show more quotes and accept lower
+
+    @property
+    def floor(self) -> float:
+        """Runner-up quotes must score this share of the best one."""
+        return 0.6 if self.listing or self.multi or self.english else 0.75
 
     @property
     def max_quotes(self) -> int:
@@ -47,16 +59,24 @@ def read_intent(question: str) -> Intent:
     unit = UNIT.search(question)
     return Intent(
         number=bool(ASKS_NUMBER.search(question)),
+        when=bool(ASKS_WHEN.search(question)),
         unit=unit.group(1) if unit else None,
         listing=bool(LIST.search(question)),
         multi=bool(MULTI.search(question)),
         who=bool(WHO.search(question)),
         count=count.group(1) if (count := COUNTED.search(question)) else None,
+        english=not re.search(r"[\u4e00-\u9fff]", question)
+        and bool(re.search(r"[A-Za-z]", question)),
     )
 
 
 def has_number(text: str) -> bool:
-    return bool(re.search(rf"\d|[{ZH_NUM}]{{1,3}}[个项条家大种类方面%％]", text))
+    """A quantity (amount with a measure word or %), not just any digit such as a year."""
+    return bool(QUANTITY.search(text))
+
+
+def has_date(text: str) -> bool:
+    return bool(re.search(r"(?:19|20)\d{2}年|\d{1,2}月\d{1,2}日|\d{1,2}月", text))
 
 
 def has_unit(text: str, unit: str) -> bool:

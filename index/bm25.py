@@ -48,6 +48,7 @@ class BM25Index:
     def build(cls, ids: list[str], texts: list[str], mode: str) -> BM25Index:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         model = bm25s.BM25()
         model.index([tokenize(t, mode) or ["\x00"] for t in texts], show_progress=False)
         return cls(model, ids, mode)

@@ -24,7 +24,7 @@ from ingest import Chunk, Settings, corpus_fingerprint, ingest, load_chunks
 
 from .bm25 import BM25Index
 from .embed import Embedder, get_embedder, passage_text
-from .store import drop_collection, get_collection, location
+from .store import collection_name, drop_collections, get_collection, location
 
 log = logging.getLogger("index")
 
@@ -132,16 +132,6 @@ def _nodes(chunks: list[Chunk], vectors: list[list[float]], hashes: list[str]) -
     ]
 
 
-def _open_collection(settings: Settings, emb: Embedder) -> Any:
-    coll = get_collection(settings, create=True)
-    meta = coll.metadata or {}
-    if meta.get("embedder") and (meta["embedder"] != emb.name or meta.get("dim") != emb.dim):
-        log.warning("index was built with %s; rebuilding it for %s", meta["embedder"], emb.name)
-        drop_collection(settings)
-        coll = get_collection(settings, create=True)
-    return coll
-
-
 def build(
     settings: Settings, progress: bool = True, embedder: Embedder | None = None
 ) -> BuildReport:
@@ -154,7 +144,7 @@ def build(
         ingest(settings, progress=progress)
     chunks = load_chunks(settings.chunks_path)
     emb = embedder or get_embedder(settings.embedder)
-    coll = _open_collection(settings, emb)
+    coll = get_collection(settings, create=True, name=collection_name(settings, emb.name))
     store = ChromaVectorStore(chroma_collection=coll)
 
     texts = {c.id: passage_text(c.title, c.text) for c in chunks}
@@ -201,7 +191,7 @@ def build(
         snapshot=snapshot,
         bm25_mode=settings.bm25_tokenizer,
         store=location(settings),
-        collection=settings.collection,
+        collection=collection_name(settings, emb.name),
         ids=[c.id for c in chunks],
     )
     coll.modify(
@@ -232,10 +222,11 @@ def build(
 
 def status(settings: Settings) -> dict[str, Any]:
     m = read_manifest(settings)
-    coll = get_collection(settings)
+    name = m.collection if m else collection_name(settings)
+    coll = get_collection(settings, name=name)
     out: dict[str, Any] = {
         "store": location(settings),
-        "collection": settings.collection,
+        "collection": name,
         "chroma_count": coll.count() if coll is not None else 0,
         "built": m is not None,
     }
@@ -258,5 +249,5 @@ def status(settings: Settings) -> dict[str, Any]:
 
 
 def drop(settings: Settings) -> None:
-    drop_collection(settings)
+    drop_collections(settings)
     shutil.rmtree(index_dir(settings), ignore_errors=True)

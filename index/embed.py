@@ -89,7 +89,11 @@ class SentenceTransformerEmbedder:
     def __post_init__(self) -> None:
         self.name = f"st:{self.model_name}"
         self._model = self._load()
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim())
         e5 = "e5" in self.model_name.lower()
         self._q, self._p = ("query: ", "passage: ") if e5 else ("", "")
 

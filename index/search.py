@@ -51,10 +51,10 @@ class Searcher:
         self.chunks = {c.id: c for c in load_chunks(snap / "chunks.jsonl")}
         self.active = set(m.ids)
         self.bm25 = BM25Index.load(snap)
-        self.collection = get_collection(settings)
+        self.collection = get_collection(settings, name=m.collection)
         if self.collection is None:
             raise IndexError_(
-                f"Chroma collection {settings.collection!r} is missing at {location(settings)}: "
+                f"Chroma collection {m.collection!r} is missing at {location(settings)}: "
                 "run `python -m index build`"
             )
         meta = self.collection.metadata or {}

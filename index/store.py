@@ -7,6 +7,7 @@ first add; we always pass ``embedding_function=None`` and supply vectors ourselv
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 from urllib.parse import urlparse
 
@@ -44,16 +45,23 @@ def location(settings: Settings) -> str:
     return settings.chroma_url or f"embedded:{(settings.data_dir / 'chroma').resolve()}"
 
 
-def get_collection(settings: Settings, create: bool = False) -> Any:
+def collection_name(settings: Settings, embedder: str | None = None) -> str:
+    """One collection per embedder: switching embedders never destroys the committed index."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", embedder or settings.embedder).strip("-")[:40]
+    return f"{settings.collection}-{slug}"
+
+
+def get_collection(settings: Settings, create: bool = False, name: str | None = None) -> Any:
     c = client(settings)
+    name = name or collection_name(settings)
     try:
         if create:
             return c.get_or_create_collection(
-                settings.collection,
+                name,
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine"},
             )
-        return c.get_collection(settings.collection, embedding_function=None)
+        return c.get_collection(name, embedding_function=None)
     except Exception as e:
         msg = str(e).lower()
         if not create and ("does not exist" in msg or "not found" in msg):
@@ -61,10 +69,13 @@ def get_collection(settings: Settings, create: bool = False) -> Any:
         raise StoreError(f"Chroma error ({location(settings)}): {e}") from None
 
 
-def drop_collection(settings: Settings) -> bool:
+def drop_collections(settings: Settings) -> int:
+    """Delete this project's collections for every embedder."""
     c = client(settings)
-    try:
-        c.delete_collection(settings.collection)
-        return True
-    except Exception:
-        return False
+    dropped = 0
+    for coll in c.list_collections():
+        name = coll if isinstance(coll, str) else coll.name
+        if name.startswith(f"{settings.collection}-"):
+            c.delete_collection(name)
+            dropped += 1
+    return dropped

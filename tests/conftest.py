@@ -37,3 +37,64 @@ def corpus_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(SEEDS, dst)
     return dst
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _heartbeat(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    for path in ("/api/v2/heartbeat", "/api/v1/heartbeat"):
+        try:
+            with urllib.request.urlopen(url + path, timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            continue
+    return False
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory):
+    """URL of a real `chroma run` server on a free loopback port, stopped at session end."""
+    import subprocess
+    import sys
+    import time
+
+    exe = Path(sys.executable).with_name("chroma")
+    if not exe.exists():
+        found = shutil.which("chroma")
+        if found is None:
+            pytest.skip("the `chroma` CLI is not installed next to the Python interpreter")
+        exe = Path(found)
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (path.parent / f"{path.name}.log").open("wb")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    cmd = [str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not _heartbeat(url):
+            if proc.poll() is not None:
+                raise RuntimeError(f"`chroma run` exited with {proc.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"`chroma run` did not answer its heartbeat in 60 s: {url}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
