@@ -61,13 +61,13 @@ def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
 
     engine = get_engine(settings)
     if a.question:
-        ans = engine.answer(" ".join(a.question))
+        ans = engine.answer(" ".join(a.question), sources=a.source)
         print(json.dumps(ans.public(), ensure_ascii=False) if a.json else format_answer(ans))
         return 0
     for line in sys.stdin:
         q = line.rstrip("\n")
         try:
-            out = engine.answer(q).public()
+            out = engine.answer(q, sources=a.source).public()
         except (StoreError, IndexError_) as e:
             out = {"question": q, "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("-k", type=int, help="passages to retrieve (RAG_TOP_K)")
+    ask.add_argument("--source", action="append", help="only this source file (repeatable)")
     quotes = sub.add_parser("quotes", parents=[common], help="verbatim quotes for reporters")
     quotes.add_argument("query", nargs="+")
     quotes.add_argument("--format", choices=["md", "json", "csv"], default="md")

@@ -33,7 +33,12 @@ EXAMPLES = [
     "江苏机器人产业链规模到2025年达到多少？",
     "What is Jiangsu's robot industry target for 2025?",
 ]
-MODES = {"embedded": "内置引文模式（无生成模型）", "llm": "大模型模式", "auto": "自动"}
+MODES = {
+    "embedded": "内置引文模式（无生成模型）",
+    "llm": "大模型模式",
+    "llm→embedded": "大模型不可用或未通过核验，已改用内置引文模式",
+    "auto": "自动",
+}
 STEP = 6  # characters per streamed piece when the engine hands over a whole answer at once
 DELAY_S = 0.015
 MAX_SHOWN = 2000  # longest user message echoed into the chat

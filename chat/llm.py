@@ -1,0 +1,287 @@
+"""LLM mode: a generated answer over a few numbered quotes, verified and cited to raw text.
+
+The embedded answer is always computed first and is the fallback: any LLM failure (no server,
+timeout, HTTP error, garbage, a refusal, nothing surviving verification) returns it with mode
+``llm→embedded`` and a one-line notice, so the app keeps serving. The prompt holds only the few
+best quotes (see ``llm_context``) because prefill dominates local-model latency.
+The API key is redacted from every message this module logs or returns.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ingest import Settings
+
+from .compose import Scored
+from .evidence import places
+from .llm_context import REFUSED, cite, passages, strip_refusal
+from .models import Citation
+from .rewrite import FOLLOWUP, last_user_turn, rewrite
+from .verify import CITE, verify
+
+log = logging.getLogger(__name__)
+
+FALLBACK = "llm→embedded"
+ANSWER_STOP = ["\n问题：", "\n资料："]  # small models go on to invent the next example
+REWRITE_TIMEOUT_S, REWRITE_TOKENS, SHORT_QUESTION = 15.0, 64, 12
+NOTICE_FAILED = "大模型回答未通过核验，已改用检索摘录。"
+NOTICE_PARTIAL = "大模型回答中有句子未通过核验，已删除。"
+NOTICE_REFUSED = "大模型未能根据资料作答，已改用检索摘录。"
+
+_SERVERS: dict[tuple[str, str], Any] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+@cache
+def prompt(name: str) -> str:
+    """A prompt template from ``chat/prompts`` (data files, so wording changes need no code)."""
+    return (Path(__file__).with_name("prompts") / name).read_text(encoding="utf-8").strip()
+
+
+@dataclass
+class LLM:
+    """What ``Engine.llm`` holds: a client and model, or why the LLM could not start."""
+
+    client: Any = field(default=None, repr=False)
+    model: str = ""
+    timeout_s: float = 60.0
+    max_tokens: int = 512
+    secret: str = field(default="", repr=False)  # kept only to redact it
+    server: Any = None  # the LocalLLMServer, alive as long as this handle
+    error: str = ""
+    last: dict[str, float] = field(default_factory=dict)  # timing of the last answer call
+
+    def redact(self, text: object) -> str:
+        out = " ".join(str(text).split())
+        return out.replace(self.secret, "***") if len(self.secret) >= 4 else out
+
+
+def api_key(settings: Settings) -> str:
+    """Settings key, else ``OPENAI_API_KEY``, else a dummy that local servers accept."""
+    if settings.llm_api_key is not None and settings.llm_api_key.get_secret_value():
+        return settings.llm_api_key.get_secret_value()
+    return os.environ.get("OPENAI_API_KEY") or "none"
+
+
+def make_client(
+    settings: Settings, base_url: str | None = None, model: str | None = None
+) -> tuple[Any, str]:
+    """An ``openai.OpenAI`` client (no retries: a failure falls back at once) and model name."""
+    from openai import OpenAI
+
+    client = OpenAI(
+        base_url=base_url or settings.llm_base_url,
+        api_key=api_key(settings),
+        timeout=settings.llm_timeout_s,
+        max_retries=0,
+    )
+    return client, model or settings.llm_model or ""
+
+
+def wants_llm(settings: Settings) -> bool:
+    """``llm`` always; ``auto`` only when an endpoint or local model is configured."""
+    mode = settings.mode.lower()
+    if mode == "embedded":
+        return False
+    return mode == "llm" or bool(settings.local_llm) or bool(settings.llm_base_url)
+
+
+def _local_server(size: str, cache_dir: Path) -> Any:
+    """One server per model per process, shared by engines and stopped at interpreter exit."""
+    from .local_llm import start_local_llm
+
+    key = (size.lower(), str(cache_dir))
+    with _SERVERS_LOCK:
+        if key not in _SERVERS:
+            if not _SERVERS:
+                atexit.register(_stop_servers)
+            _SERVERS[key] = start_local_llm(size, cache_dir=cache_dir)
+        return _SERVERS[key]
+
+
+def _stop_servers() -> None:
+    for server in list(_SERVERS.values()):
+        server.stop(drain_timeout=10.0)
+    _SERVERS.clear()
+
+
+def attach_llm(engine: Any, settings: Settings) -> None:
+    """Give ``engine.llm`` a handle when settings ask for an LLM; ``embedded`` never does."""
+    if not wants_llm(settings):
+        return
+    key = api_key(settings)
+    handle = LLM(
+        timeout_s=settings.llm_timeout_s,
+        max_tokens=settings.llm_max_tokens,
+        secret="" if key == "none" else key,
+    )
+    base_url = model = None
+    if settings.local_llm:
+        from .local_llm import default_cache_dir
+
+        models = settings.models_dir  # data/models if the user made it, else the user cache
+        try:
+            server = _local_server(
+                settings.local_llm, models if models.is_dir() else default_cache_dir()
+            )
+        except Exception as e:  # missing parts/xllamacpp, port, disk: answers fall back
+            handle.error = handle.redact(e)
+            log.warning("local LLM unavailable, answering from quotes: %s", handle.error)
+            engine.llm = handle
+            return
+        handle.server, base_url, model = server, server.base_url, server.model_name
+    handle.client, handle.model = make_client(settings, base_url, model)
+    engine.llm = handle
+
+
+def _complete(
+    llm: LLM,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+    timeout_s: float,
+    on_delta: Callable[[str], None] | None = None,
+    stop: list[str] | None = None,
+) -> str:
+    """Stream a chat completion, enforcing ``timeout_s`` on the whole call, not just a read."""
+    if not llm.model:  # a remote server without RAG_LLM_MODEL: use the first model it lists
+        llm.model = llm.client.with_options(timeout=timeout_s).models.list().data[0].id
+    llm.last, t0 = {}, time.perf_counter()
+    stream = llm.client.with_options(timeout=timeout_s).chat.completions.create(
+        model=llm.model,
+        messages=messages,
+        stream=True,
+        temperature=0,
+        max_tokens=max_tokens,
+        stop=stop,
+    )
+    pieces: list[str] = []
+    try:
+        for chunk in stream:
+            delta = chunk.choices[0].delta.content if chunk.choices else None
+            if delta:
+                llm.last.setdefault("ttft_ms", round((time.perf_counter() - t0) * 1000, 1))
+                pieces.append(delta)
+                if on_delta is not None:
+                    on_delta(delta)
+            if time.perf_counter() - t0 > timeout_s:
+                raise TimeoutError(f"no complete answer within {timeout_s:.0f} s")
+    finally:
+        stream.close()
+        llm.last["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    return "".join(pieces)
+
+
+def _error_notice(e: BaseException) -> str:
+    """One Chinese line naming the kind of failure; never the exception text (it may echo keys)."""
+    import openai
+
+    if isinstance(e, openai.APITimeoutError | TimeoutError):
+        why = "请求超时"
+    elif isinstance(e, openai.APIConnectionError):
+        why = "无法连接"
+    elif isinstance(e, openai.APIStatusError):
+        why = f"服务返回错误 HTTP {e.status_code}"
+    else:
+        why = "返回内容无效"
+    return f"大模型服务不可用（{why}），已改用检索摘录。"
+
+
+def llm_answer(
+    engine: Any,
+    q: str,
+    rq: str,
+    scored: list[Scored],
+    english: bool,
+    fallback: tuple[str, list[Citation], bool],
+    on_token: Callable[[str], None] | None,
+) -> tuple[str, list[Citation], bool, str, str | None]:
+    """``(text, citations, verified, mode, notice)``; the embedded ``fallback`` on any failure."""
+    llm: LLM = engine.llm
+    streamed: list[str] = []
+
+    def fall(notice: str) -> tuple[str, list[Citation], bool, str, str | None]:
+        if on_token is not None and not streamed:
+            on_token(fallback[0])
+        return (*fallback, FALLBACK, notice)
+
+    if llm.error:
+        return fall(f"本地大模型无法启动（{llm.error}），已改用检索摘录。")
+    ps = passages(engine, q, rq, scored)
+    if not ps:
+        return fall(NOTICE_FAILED)
+    numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(ps, 1))  # titles get copied
+    messages = [
+        {"role": "system", "content": prompt("system.txt")},
+        {"role": "user", "content": prompt("user.txt").format(passages=numbered, question=rq)},
+    ]
+
+    def on_delta(delta: str) -> None:
+        streamed.append(delta)
+        if on_token is not None:
+            on_token(delta)
+
+    try:
+        raw = _complete(llm, messages, llm.max_tokens, llm.timeout_s, on_delta, ANSWER_STOP)
+    except Exception as e:  # connection, timeout, HTTP status, garbage stream: all fall back
+        log.warning("LLM answer failed (%s): %s", type(e).__name__, llm.redact(e))
+        return fall(_error_notice(e))
+    if not raw.strip():
+        return fall(_error_notice(ValueError()))
+    body, refused = strip_refusal(raw)
+    _, verdicts = verify(body, {i: p.text for i, p in enumerate(ps, 1)})
+    good = [v.claim for v in verdicts if v.supported]
+    if not good:
+        return fall(NOTICE_REFUSED if refused else NOTICE_FAILED)
+    text, cites = cite(good, ps, english)
+    text, final = verify(text, {c.n: c.quote for c in cites})  # the quotes alone must hold up
+    if not text.strip():
+        return fall(NOTICE_FAILED)
+    verified = all(v.supported for v in verdicts + final) and not refused
+    return text, cites, verified, "llm", None if verified else NOTICE_PARTIAL
+
+
+def _clean_rewrite(text: str, question: str, history: list[dict[str, str]], gaz: Any) -> str:
+    """The model's question, or "" when it echoed the template or the previous question."""
+    line = text.strip().splitlines()[0].strip() if text.strip() else ""
+    line = re.sub(r"^(?:改写后的问题|改写|问题)[：:]\s*", "", line).strip("“”\"'「」 ")
+    if not 2 <= len(line) <= 300 or CITE.search(line) or any(r in line for r in REFUSED):
+        return ""
+    if re.search(r"对话历史|最新问题|改写", line) or line == last_user_turn(history):
+        return ""
+    return line if places(question, gaz) <= places(line, gaz) else ""  # kept the new subject
+
+
+def llm_rewrite(engine: Any, question: str, history: list[dict[str, str]]) -> str:
+    """A standalone question written by the LLM; the rule-based rewrite on any failure."""
+    llm: LLM | None = engine.llm
+    standalone = not FOLLOWUP.search(question) and len(question) > SHORT_QUESTION
+    if llm is None or llm.error or not history or standalone:  # save a model call
+        return rewrite(question, history, engine.gazetteer)
+    turns = [t for t in history if t.get("content", "").strip()][-4:]
+    who = {"user": "用户", "assistant": "助手"}
+    hist = "\n".join(
+        f"{who.get(t.get('role', ''), '用户')}：{' '.join(t['content'].split())[:200]}"
+        for t in turns
+    )
+    msg = prompt("rewrite.txt").format(history=hist, question=question)
+    timeout = min(REWRITE_TIMEOUT_S, llm.timeout_s)
+    try:
+        raw = _complete(
+            llm, [{"role": "user", "content": msg}], REWRITE_TOKENS, timeout, stop=["\n"]
+        )
+        out = _clean_rewrite(raw, question, history, engine.gazetteer)
+    except Exception as e:  # any failure: the rules still give a usable query
+        log.warning("LLM rewrite failed (%s): %s", type(e).__name__, llm.redact(e))
+        out = ""
+    return out or rewrite(question, history, engine.gazetteer)
