@@ -1,0 +1,107 @@
+"""``python -m eval run [--gold FILE ...] [--mode embedded|llm] [--retrieval hybrid|dense|bm25]
+[--out DIR] [--compare] [--data DIR] [--limit N] [--no-gate] [--judge-llm]``.
+
+The metrics table goes to stdout; progress, logs and gate failures to stderr. Exit codes: 0 ok,
+1 a metric missed its threshold (``eval/thresholds.toml``), 2 bad input (gold file, thresholds,
+missing index or endpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from index import EmbedderError, IndexError_, StoreError
+from ingest import IngestError, Settings, build_settings
+
+from .gate import gate, load_thresholds
+from .gold import GoldError, load_gold
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m eval")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="answer the gold set and score it")
+    r.add_argument("--gold", nargs="+", type=Path, help="gold .jsonl files (default: eval/gold/)")
+    r.add_argument("--mode", choices=["embedded", "llm"], default="embedded")
+    r.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    r.add_argument("--out", type=Path, help="report folder (default: DATA/eval)")
+    r.add_argument("--compare", action="store_true", help="dense, BM25, hybrid (+LLM) side by side")
+    r.add_argument("--data", help="data folder (RAG_DATA_DIR)")
+    r.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
+    r.add_argument("--limit", type=int, help="only the first N gold items")
+    r.add_argument("--no-gate", action="store_true", help="never exit 1 on thresholds")
+    r.add_argument(
+        "--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)"
+    )
+    r.add_argument("--judge-llm", action="store_true", help="also judge claims with the LLM")
+    r.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled local LLM")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def ensure_index(settings: Settings, quiet: bool) -> None:
+    """Build the index on first use, as ``python -m chat`` does."""
+    from index import build, read_manifest
+
+    if read_manifest(settings) is None:
+        print(f"building the index in {settings.data_dir} (first run)…", file=sys.stderr)
+        build(settings, progress=not quiet)
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from .judge import make_llm_judge
+    from .report import metrics_table, tokenizer_table, write_reports
+    from .run import configurations, evaluate, has_llm
+
+    try:
+        items = load_gold(a.gold)
+        thresholds = load_thresholds(a.thresholds)
+    except (GoldError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if a.limit is not None:
+        items = items[: max(0, a.limit)]
+    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus, local_llm=a.local_llm)
+    if a.mode == "llm" and not has_llm(settings):
+        print("error: --mode llm needs RAG_LLM_BASE_URL or --local-llm", file=sys.stderr)
+        return 2
+    ensure_index(settings, a.quiet)
+    judge = make_llm_judge(settings) if a.judge_llm else None
+    if a.judge_llm and judge is None:
+        print("error: --judge-llm needs RAG_LLM_BASE_URL or --local-llm", file=sys.stderr)
+        return 2
+    try:
+        configs = configurations(a.mode, a.retrieval, a.compare, settings)
+        result = evaluate(settings, items, configs, judge, progress=not a.quiet)
+    finally:
+        if judge is not None:
+            judge.close()
+    failed = None if a.no_gate else gate(result.summaries[configs[0].name], thresholds)
+    paths = write_reports(result, a.out or settings.data_dir / "eval", thresholds, failed)
+    print(metrics_table(result, thresholds))
+    if a.compare:
+        print()
+        print(tokenizer_table(result))
+    print(f"reports: {', '.join(map(str, paths))} ({result.info['seconds']} s)", file=sys.stderr)
+    for line in failed or []:
+        print(f"gate failed: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return cmd_run(a)
+    except (IngestError, IndexError_, StoreError, EmbedderError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""Judges of faithfulness: is each claim of an answer supported by the passages it cites?
+
+The offline judge always runs, needs no model and is strict about the things small models get
+wrong (numbers, dates, names): it extends ``chat.verify.judge`` (citations exist, every number
+occurs in the cited quotes) with named entities and a lexical-coverage floor. An LLM judge
+(RAGAS statement/verdict style) can run beside it over any OpenAI-compatible endpoint; the two
+are reported separately with their agreement rate, so neither is trusted blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chat.compose import EN_PREFACE
+from chat.evidence import places
+from chat.verify import CITE, claims, judge
+
+from .metrics import bigram_overlap, normalize
+
+log = logging.getLogger("eval")
+
+COVERAGE = 0.5  # share of a claim's character bigrams that its cited quotes must contain
+JUDGE_TIMEOUT_S = 300.0  # a batch judge may wait longer than a chat user: small local models
+PROMPT_PATH = Path(__file__).with_name("prompts") / "judge.txt"
+TITLE = re.compile(r"《([^《》]{1,60})》")
+VERDICT = re.compile(r'"verdict"\s*:\s*"?([01])')
+QUOTED = re.compile(r"“([^“”]{1,40})”|「([^「」]{1,40})」|\"([^\"]{1,40})\"")
+
+
+@dataclass
+class ClaimVerdict:
+    claim: str
+    cites: list[int]
+    supported: bool
+    reason: str = ""
+    llm: bool | None = None  # the LLM judge's verdict, when it ran and answered
+
+
+def answer_claims(text: str) -> list[str]:
+    """The claims of an answer; the English preface is a label, not a claim."""
+    return claims(text.removeprefix(EN_PREFACE))
+
+
+def named_entities(text: str, gazetteer: dict[str, str]) -> set[str]:
+    """Places (Chinese names, English mapped), 《titles》 and quoted terms in ``text``."""
+    found = set(places(text, gazetteer))
+    found |= {m for m in TITLE.findall(text)}
+    found |= {next(g for g in m if g) for m in QUOTED.findall(text)}
+    return {e for e in found if normalize(e)}
+
+
+def coverage(claim: str, support: str) -> float:
+    """Share of the claim's bigrams (``[n]`` markers removed) found in the support text."""
+    return bigram_overlap(CITE.sub("", claim), support)
+
+
+def offline_judge(claim: str, passages: dict[int, str], gazetteer: dict[str, str]) -> ClaimVerdict:
+    """Supported when it cites existing passages, and every number, date, percentage and named
+    entity it states occurs in them, and they cover ≥ :data:`COVERAGE` of its bigrams."""
+    base = judge(claim, passages)  # citations exist; numbers via chat.verify.numbers
+    if not base.supported:
+        return ClaimVerdict(claim, base.cites, False, base.reason)
+    support = "".join(passages[n] for n in base.cites)
+    key = normalize(support)
+    missing = sorted(e for e in named_entities(claim, gazetteer) if normalize(e) not in key)
+    if missing:
+        return ClaimVerdict(
+            claim, base.cites, False, f"names not in the cited passages: {', '.join(missing)}"
+        )
+    cov = coverage(claim, support)
+    if cov < COVERAGE:
+        return ClaimVerdict(claim, base.cites, False, f"bigram coverage {cov:.2f} < {COVERAGE}")
+    return ClaimVerdict(claim, base.cites, True)
+
+
+def segment(claim: str, n: int) -> str:
+    """The text a marker sits behind: from the previous marker (or the claim's start) to
+    ``[n]``; for stacked markers (``…。[1][2]``) the nearest non-empty text before them."""
+    parts = CITE.split(claim)  # text, n, text, n, …
+    last = ""
+    for i in range(1, len(parts), 2):
+        if text := parts[i - 1].strip():
+            last = text
+        if int(parts[i]) == n:
+            return last
+    return ""
+
+
+def citation_supports(
+    claim: str, n: int, passages: dict[int, str], gazetteer: dict[str, str]
+) -> bool:
+    """Citation precision: citation ``n`` is precise when its quote alone supports the claim,
+    or the segment of the claim it is attached to (embedded answers are ``quote[1]quote[2]``),
+    or, ALCE style, the claim is supported by all its citations but not without ``n``."""
+    if n not in passages:
+        return False
+    bare = CITE.sub("", claim)
+
+    def ok(text: str, ns: list[int]) -> bool:
+        sub = text + "".join(f"[{m}]" for m in ns)
+        return offline_judge(sub, {m: passages[m] for m in ns}, gazetteer).supported
+
+    seg = segment(claim, n)
+    if ok(bare, [n]) or (seg and ok(seg, [n])):
+        return True
+    rest = [int(m) for m in dict.fromkeys(CITE.findall(claim)) if int(m) != n]
+    rest = [m for m in rest if m in passages]
+    return bool(rest) and offline_judge(claim, passages, gazetteer).supported and not ok(bare, rest)
+
+
+def judge_answer(
+    text: str, passages: dict[int, str], gazetteer: dict[str, str]
+) -> list[ClaimVerdict]:
+    """Offline verdicts for every claim of an answer."""
+    return [offline_judge(c, passages, gazetteer) for c in answer_claims(text)]
+
+
+def agreement(offline: Sequence[bool], llm: Sequence[bool | None]) -> float | None:
+    """Share of claims on which both judges gave the same verdict (claims the LLM skipped are
+    left out)."""
+    pairs = [(a, b) for a, b in zip(offline, llm, strict=True) if b is not None]
+    return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
+
+
+def parse_verdicts(reply: str, n: int) -> list[bool | None]:
+    """Verdicts for statements 1..n from the model's JSON array (by ``id``, else by order).
+
+    Small models sometimes run out of tokens mid-array, so when the JSON does not parse, each
+    ``"verdict": 0|1`` found in the text is taken in order. Unreadable verdicts are ``None``.
+    """
+    out: list[bool | None] = [None] * n
+    start, end = reply.find("["), reply.rfind("]")
+    try:
+        data = json.loads(reply[start : end + 1]) if 0 <= start < end else None
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, list):
+        found = VERDICT.findall(reply)[:n]
+        return [v == "1" for v in found] + out[len(found) :]
+    for i, v in enumerate(data):
+        if not isinstance(v, dict) or str(v.get("verdict")) not in ("0", "1", "True", "False"):
+            continue
+        idx = v.get("id", i + 1)
+        idx = int(idx) - 1 if isinstance(idx, int) or str(idx).isdigit() else i
+        if 0 <= idx < n:
+            out[idx] = str(v["verdict"]) in ("1", "True")
+    return out
+
+
+class LLMJudge:
+    """RAGAS-style faithfulness: one call per answer judges all of its statements."""
+
+    def __init__(
+        self, client: Any, model: str, timeout_s: float = JUDGE_TIMEOUT_S, closer: Any = None
+    ) -> None:
+        self.client, self.model, self.timeout_s, self.closer = client, model, timeout_s, closer
+        self.template = PROMPT_PATH.read_text(encoding="utf-8")
+        self.errors = 0
+
+    def prompt(self, statements: Sequence[str], passages: dict[int, str]) -> str:
+        ctx = "\n".join(f"[{n}] {q}" for n, q in sorted(passages.items()))
+        stm = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(statements))
+        return self.template.replace("{passages}", ctx).replace("{statements}", stm)
+
+    def judge(self, statements: Sequence[str], passages: dict[int, str]) -> list[bool | None]:
+        if not statements:
+            return []
+        try:
+            client = self.client.with_options(timeout=self.timeout_s)
+            resp = client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": self.prompt(statements, passages)}],
+                temperature=0,
+                max_tokens=64 + 48 * len(statements),  # short reasons; bounds a looping model
+            )
+            return parse_verdicts(resp.choices[0].message.content or "", len(statements))
+        except Exception as e:  # endpoint down or slow: the offline judge still stands
+            self.errors += 1
+            if self.errors == 1:
+                log.warning("LLM judge call failed (%s); further failures are counted", e)
+            return [None] * len(statements)
+
+    def close(self) -> None:
+        if self.closer is not None:
+            self.closer()
+
+
+def _local(settings: Any) -> tuple[str, str, Any]:
+    """Base URL, model name and a stop function for the bundled local model. The answer engine
+    (``chat.llm``) keeps one server per model per process; the judge shares it when it can."""
+    from chat.local_llm import default_cache_dir, start_local_llm
+
+    models = settings.models_dir if settings.models_dir.is_dir() else default_cache_dir()
+    try:
+        from chat.llm import _local_server  # type: ignore[attr-defined]
+    except ImportError:
+        server = start_local_llm(settings.local_llm, models)
+        return server.base_url, server.model_name, server.stop
+    server = _local_server(settings.local_llm, models)
+    return server.base_url, server.model_name, None  # chat.llm stops it at exit
+
+
+def make_llm_judge(settings: Any) -> LLMJudge | None:
+    """An LLM judge on ``llm_base_url``/``llm_model``, or on the bundled local model
+    (``local_llm``). The client comes from ``chat.llm.make_client`` when that exists (one place
+    knows keys and timeouts), else a plain ``openai.OpenAI``. ``None``: nothing configured."""
+    base_url, model, closer = settings.llm_base_url, settings.llm_model, None
+    if not base_url and settings.local_llm:
+        base_url, model, closer = _local(settings)
+    if not base_url:
+        return None
+    try:
+        from chat.llm import make_client  # type: ignore[attr-defined]
+    except ImportError:
+        import openai
+
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "none"
+        client = openai.OpenAI(base_url=base_url, api_key=key, timeout=settings.llm_timeout_s)
+    else:
+        made = make_client(settings, base_url, model)
+        client, model = made if isinstance(made, tuple) else (made, model)
+    if not model:  # a server that was not told its model name: use the first it lists
+        model = client.models.list().data[0].id
+    timeout = max(settings.llm_timeout_s, JUDGE_TIMEOUT_S)
+    return LLMJudge(client, str(model), timeout, closer)

@@ -1,0 +1,271 @@
+"""The runner: answer every gold item per configuration, then score it with ``eval.metrics``.
+
+Answers come from the same ``Engine.answer`` the CLI and the app use, so the eval measures
+what users get. Retrieval is scored separately on the engine's rewritten query (top
+:data:`K`), so a follow-up is judged by what retrieval actually saw.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chat.answer import Engine, get_engine
+from chat.evidence import load_gazetteer
+from chat.models import Answer
+from index import Hit
+from ingest import Settings
+from ingest.reader import BadFile, decode
+
+from . import metrics as m
+from .gold import GoldItem
+from .judge import LLMJudge, citation_supports, judge_answer
+from .summary import summarize
+from .tokenizers import K, Query, compare_tokenizers
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    mode: str = "embedded"  # embedded | llm
+    retrieval: str = "hybrid"  # hybrid | dense | bm25
+
+
+@dataclass
+class ItemResult:
+    """Everything the report needs about one item: inputs, outputs and every metric value."""
+
+    id: str
+    origin: str
+    type: str | None
+    question: str
+    history: list[dict[str, str]]
+    answerable: bool
+    gold_answer: str
+    facts: list[list[str]]
+    evidence: list[dict[str, str]]
+    answer: str = ""
+    found: bool = False
+    mode: str = ""
+    rewritten_query: str = ""
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
+    hit_at_1: float | None = None
+    hit_at_3: float | None = None
+    hit_at_5: float | None = None
+    reciprocal_rank: float | None = None
+    evidence_recall: float | None = None
+    fact_correct: bool | None = None
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    evidence_cited: list[bool] = field(default_factory=list)
+    latency_ms: float = 0.0
+    wall_ms: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+
+class Corpus:
+    """Raw files decoded exactly as ingest decodes them: the coordinate system of offsets."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self._cache = root, {}  # type: dict[str, str | None]
+
+    def __call__(self, source: str) -> str | None:
+        if source not in self._cache:
+            try:
+                self._cache[source] = decode((self.root / source).read_bytes())[0]
+            except (OSError, BadFile):
+                self._cache[source] = None
+        return self._cache[source]
+
+
+def evaluate_item(
+    item: GoldItem,
+    ans: Answer,
+    retrieved: list[Hit],
+    wall_ms: float,
+    corpus: Corpus,
+    gazetteer: dict[str, str],
+    llm_judge: LLMJudge | None = None,
+) -> ItemResult:
+    """Score one answer against its gold item."""
+    quotes = [e.quote for e in item.evidence]
+    texts = [h.chunk.text for h in retrieved]
+    r = ItemResult(
+        id=item.id,
+        origin=item.origin,
+        type=item.type,
+        question=item.question,
+        history=item.history,
+        answerable=item.answerable,
+        gold_answer=item.answer,
+        facts=item.facts,
+        evidence=[asdict(e) for e in item.evidence],
+        answer=ans.answer,
+        found=ans.found,
+        mode=ans.mode,
+        rewritten_query=ans.rewritten_query,
+        latency_ms=float(ans.timing_ms.get("total", wall_ms)),
+        wall_ms=round(wall_ms, 1),
+    )
+    r.retrieved = [
+        {
+            "rank": h.rank,
+            "source": h.chunk.source,
+            "chunk_id": h.chunk.id,
+            "start": h.chunk.start,
+            "end": h.chunk.end,
+            "relevant": any(m.contains_quote(h.chunk.text, q) for q in quotes),
+            "text": h.chunk.text,
+        }
+        for h in retrieved
+    ]
+    if quotes:
+        r.hit_at_1, r.hit_at_3 = m.hit_at_k(texts, quotes, 1), m.hit_at_k(texts, quotes, 3)
+        r.hit_at_5 = m.hit_at_k(texts, quotes, K)
+        r.reciprocal_rank = m.reciprocal_rank(texts, quotes)
+        r.evidence_recall = m.evidence_recall(texts, quotes)
+    if item.answerable:
+        r.fact_correct = m.fact_correct(ans.answer, ans.found, item.facts)
+        r.evidence_cited = [
+            m.evidence_cited(
+                e.source, e.quote, m.locate(e.quote, corpus(e.source) or ""), ans.citations
+            )
+            for e in item.evidence
+        ]
+    passages = {c.n: c.quote for c in ans.citations}
+    verdicts = judge_answer(ans.answer, passages, gazetteer) if ans.found else []
+    if llm_judge is not None and verdicts:
+        for v, verdict in zip(
+            verdicts, llm_judge.judge([v.claim for v in verdicts], passages), strict=True
+        ):
+            v.llm = verdict
+    r.claims = [asdict(v) for v in verdicts]
+    r.citations = [
+        {
+            "n": c.n,
+            "source": c.source,
+            "quote": c.quote,
+            "start": c.start,
+            "end": c.end,
+            "valid": m.citation_valid(c, corpus(c.source)),
+            "supports": any(
+                citation_supports(v.claim, c.n, passages, gazetteer)
+                for v in verdicts
+                if c.n in v.cites
+            ),
+        }
+        for c in ans.citations
+    ]
+    r.failures = failures(item, r)
+    return r
+
+
+def failures(item: GoldItem, r: ItemResult) -> list[str]:
+    """Why an item counts as failed (empty when it passed every check)."""
+    out = []
+    if r.hit_at_5 == 0.0:
+        out.append(f"retrieval miss: no gold quote in the top {K} passages")
+    if item.answerable and not r.found:
+        out.append("false refusal")
+    elif item.answerable and not r.fact_correct:
+        missing = [g for g in item.facts if not m.facts_present(r.answer, [g])]
+        out.append("missing facts: " + "; ".join(" | ".join(g) for g in missing))
+    if not item.answerable and r.found:
+        out.append("answered an unanswerable question")
+    out += [
+        f"unsupported claim ({c['reason']}): {c['claim']}" for c in r.claims if not c["supported"]
+    ]
+    out += [f"invalid citation [{c['n']}]" for c in r.citations if not c["valid"]]
+    return out
+
+
+def run_config(
+    engine: Engine,
+    items: list[GoldItem],
+    config: Config,
+    corpus: Corpus,
+    gazetteer: dict[str, str],
+    llm_judge: LLMJudge | None = None,
+    progress: bool = True,
+) -> list[ItemResult]:
+    """Answer and score every item under one configuration (progress bar on stderr)."""
+    from tqdm import tqdm
+
+    out = []
+    for item in tqdm(items, desc=config.name, file=sys.stderr, disable=not progress, unit="q"):
+        t0 = time.perf_counter()
+        ans = engine.answer(item.question, item.history or None, retrieval=config.retrieval)
+        wall = (time.perf_counter() - t0) * 1000
+        hits = engine.retriever.retrieve(ans.rewritten_query, K, mode=config.retrieval)
+        out.append(evaluate_item(item, ans, hits, wall, corpus, gazetteer, llm_judge))
+    return out
+
+
+@dataclass
+class EvalRun:
+    configs: list[Config]
+    results: dict[str, list[ItemResult]]
+    summaries: dict[str, dict[str, Any]]
+    tokenizers: dict[str, dict[str, Any]]
+    info: dict[str, Any]
+
+
+def has_llm(settings: Settings) -> bool:
+    return bool(settings.llm_base_url or settings.local_llm)
+
+
+def configurations(mode: str, retrieval: str, compare: bool, settings: Settings) -> list[Config]:
+    """The primary configuration first (the gated one), then the comparison's others."""
+    primary = Config(f"{retrieval}{'+LLM' if mode == 'llm' else ''}", mode, retrieval)
+    if not compare:
+        return [primary]
+    others = [Config("dense", "embedded", "dense"), Config("bm25", "embedded", "bm25")]
+    others += [Config("hybrid", "embedded", "hybrid")]
+    if has_llm(settings):
+        others.append(Config("hybrid+LLM", "llm", "hybrid"))
+    return [primary] + [c for c in others if c != primary and c.name != primary.name]
+
+
+def evaluate(
+    settings: Settings,
+    items: list[GoldItem],
+    configs: list[Config],
+    llm_judge: LLMJudge | None = None,
+    progress: bool = True,
+) -> EvalRun:
+    """Run every configuration, then the BM25 tokenizer comparison on the primary's queries."""
+    t0 = time.perf_counter()
+    corpus, gazetteer = Corpus(settings.corpus_dir), load_gazetteer()
+    results, summaries = {}, {}
+    engine: Engine | None = None
+    for cfg in configs:
+        engine = get_engine(settings.model_copy(update={"mode": cfg.mode}))
+        results[cfg.name] = run_config(engine, items, cfg, corpus, gazetteer, llm_judge, progress)
+        summaries[cfg.name] = summarize(results[cfg.name])
+    assert engine is not None
+    primary = results[configs[0].name]
+    queries = [
+        Query(r.rewritten_query, tuple(e["quote"] for e in r.evidence))
+        for r in primary
+        if r.evidence
+    ]
+    searcher = engine.retriever.searcher
+    tokenizers = compare_tokenizers(searcher, queries) if queries else {}
+    info = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S%z"),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "items": len(items),
+        "gold_files": sorted({i.origin.rsplit(":", 1)[0] for i in items}),
+        "data_dir": str(settings.data_dir),
+        "corpus_dir": str(settings.corpus_dir),
+        "embedder": searcher.manifest.embedder,
+        "bm25_tokenizer": searcher.manifest.bm25_mode,
+        "top_k": settings.top_k,
+        "k": K,
+        "llm_judge": llm_judge.model if llm_judge else None,
+        "llm_judge_errors": llm_judge.errors if llm_judge else 0,
+    }
+    return EvalRun(configs, results, summaries, tokenizers, info)
