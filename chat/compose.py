@@ -115,7 +115,7 @@ def select(
     """The best quote, quotes covering entities still missing, then close runners-up."""
     if not scored:
         return []
-    compare = len([e for e in need if not e.isdigit()]) >= 2
+    compare = is_comparison(need, intent)
 
     def fits(x: Scored) -> bool:
         unit_ok = not intent.unit or has_unit(x.cand.text, intent.unit)
@@ -205,6 +205,12 @@ def _overlaps(a: Scored, b: Scored) -> bool:
     return same and a.cand.start < b.cand.end and b.cand.start < a.cand.end
 
 
+def is_comparison(need: set[str], intent: Intent) -> bool:
+    """Several places, or a multi-part question naming several years: quotes may split them."""
+    places_named = [e for e in need if not e.isdigit()]
+    return len(places_named) >= 2 or (intent.multi and len(need) - len(places_named) >= 2)
+
+
 def supported(chosen: list[Scored], need: set[str], intent: Intent, threshold: float) -> bool:
     """Found only when the quotes score well, cover every named place/year and the asked unit.
 
@@ -214,7 +220,7 @@ def supported(chosen: list[Scored], need: set[str], intent: Intent, threshold: f
         threshold *= 0.8
     if not chosen or max(c.score for c in chosen) < threshold:
         return False
-    if len([e for e in need if not e.isdigit()]) >= 2:
+    if is_comparison(need, intent):
         return need <= set().union(*(c.scope for c in chosen))
     top = max(chosen, key=lambda c: c.score)
     return top.scope == need and (not intent.unit or has_unit(top.cand.text, intent.unit))

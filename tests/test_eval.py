@@ -318,3 +318,12 @@ def test_compare_and_gate_failure(built: Path, tmp_path: Path):
     header = proc.stdout.splitlines()[0]
     assert all(f" {c} |" in header for c in ("hybrid", "dense", "bm25"))
     assert "bm25 bigram+jieba" in proc.stdout
+
+
+def test_full_gold_set_passes_the_gate(built: Path, tmp_path: Path):
+    """CI's quality gate: the embedded default on the whole gold set, eval/thresholds.toml."""
+    out = tmp_path / "gate"
+    proc = run_eval("--mode", "embedded", "--out", str(out), "--quiet", data=built)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((out / "report.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["items"] >= 120 and summary["citation_validity"] == 1.0
