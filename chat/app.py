@@ -250,8 +250,16 @@ def build_app(settings: Settings) -> gr.Blocks:
 
         outs = [chatbot, box, sources, status, raw, last, md_file]
         for trigger in (box.submit, ask.click):
-            # one shared queue: the engine answers one question at a time
-            trigger(respond, [box, chatbot, raw], outs, api_name=False, concurrency_id="answer")
+            # one shared queue: the engine answers one question at a time; a question sent
+            # while the previous answer still streams is answered next, not dropped
+            trigger(
+                respond,
+                [box, chatbot, raw],
+                outs,
+                api_name=False,
+                concurrency_id="answer",
+                trigger_mode="always_last",
+            )
         export_btn.click(export, [last], [md_file], api_name=False)
         for trigger in (clear_btn.click, chatbot.clear):
             trigger(clear, None, outs, api_name=False)
