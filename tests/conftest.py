@@ -31,6 +31,24 @@ def ingested(tmp_path_factory: pytest.TempPathFactory):
     return settings
 
 
+def shared_data_dir(factory: pytest.TempPathFactory) -> Path:
+    """The session folder where the seeds are indexed once for every read-only test."""
+    return factory.getbasetemp() / "rag-shared-data"
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds ingested and indexed once per session (embedding them dominates test time)."""
+    from index import build, read_manifest
+    from ingest import Settings
+
+    data = shared_data_dir(tmp_path_factory)
+    settings = Settings(corpus_dir=SEEDS, data_dir=data)
+    if read_manifest(settings) is None:
+        build(settings, progress=False)
+    return data
+
+
 @pytest.fixture()
 def corpus_copy(tmp_path: Path) -> Path:
     """A writable copy of the seeds, for tests that add, change or remove files."""

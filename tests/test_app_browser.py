@@ -56,21 +56,6 @@ def _need_browser() -> None:
         pytest.skip(missing)
 
 
-def shared_data_dir(factory: pytest.TempPathFactory) -> Path:
-    """The same session folder tests/test_chat_cli.py uses, so the seeds are embedded once."""
-    return factory.getbasetemp() / "rag-shared-data"
-
-
-def ensure_built(data: Path) -> Path:
-    from index import build, read_manifest
-    from ingest import Settings
-
-    settings = Settings(corpus_dir=SEEDS, data_dir=data)
-    if read_manifest(settings) is None:
-        build(settings, progress=False)
-    return data
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -120,9 +105,9 @@ def running_app(data: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(built_data: Path) -> Path:
     _need_browser()
-    return ensure_built(shared_data_dir(tmp_path_factory))
+    return built_data
 
 
 @pytest.fixture(scope="module")

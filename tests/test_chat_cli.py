@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import shared_data_dir
 
 from ingest import squash
 
@@ -39,21 +40,6 @@ BEIJING = "北京计划到2027年信息软件业营收达到多少？"
 ABSENT = "上海2027年软件业营收目标是多少？"
 ENGLISH = "What is the scale target of Jiangsu's robot industry chain for 2025?"
 REFUSAL = "资料中未找到相关信息"
-
-
-def shared_data_dir(factory: pytest.TempPathFactory) -> Path:
-    """One data folder per session, shared by the chat test modules (built on first use)."""
-    return factory.getbasetemp() / "rag-shared-data"
-
-
-def ensure_built(data: Path) -> Path:
-    from index import build, read_manifest
-    from ingest import Settings
-
-    settings = Settings(corpus_dir=SEEDS, data_dir=data)
-    if read_manifest(settings) is None:
-        build(settings, progress=False)
-    return data
 
 
 def run_chat(
@@ -98,12 +84,12 @@ def assert_traceable(cite: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_data_dir(tmp_path_factory)
+    return shared_data_dir(tmp_path_factory)  # first user of the folder builds it via the CLI
 
 
 @pytest.fixture(scope="module")
-def built(data_dir: Path) -> Path:
-    return ensure_built(data_dir)
+def built(data_dir: Path, built_data: Path) -> Path:
+    return built_data
 
 
 def test_ask_builds_missing_index_and_prints_answer_with_sources(

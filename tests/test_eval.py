@@ -252,16 +252,8 @@ def test_nothing_imports_eval():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds indexed once per session, in the folder the chat test modules share."""
-    from index import build, read_manifest
-    from ingest import Settings
-
-    data = tmp_path_factory.getbasetemp() / "rag-shared-data"
-    settings = Settings(corpus_dir=SEEDS, data_dir=data)
-    if read_manifest(settings) is None:
-        build(settings, progress=False)
-    return data
+def built(built_data: Path) -> Path:
+    return built_data
 
 
 def run_eval(*args: str, data: Path) -> subprocess.CompletedProcess[str]:

@@ -124,14 +124,8 @@ def fake(fake_server: tuple[Fake, str]) -> Fake:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds indexed once, in the session folder other chat tests share."""
-    from index import build, read_manifest
-
-    data = tmp_path_factory.getbasetemp() / "rag-shared-data"
-    if read_manifest(Settings(corpus_dir=SEEDS, data_dir=data)) is None:
-        build(Settings(corpus_dir=SEEDS, data_dir=data), progress=False)
-    return data
+def built(built_data: Path) -> Path:
+    return built_data
 
 
 @pytest.fixture(scope="module")
