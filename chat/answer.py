@@ -7,10 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from index.bm25 import tokenize
 from index.embed import USEm3
 from ingest import Settings
 
-from .compose import EN_PREFACE, compose, is_english, score, select, supported
+from .compose import EN_PREFACE, compose, score, select, supported
 from .evidence import RawFiles, candidates, entities, load_gazetteer
 from .intent import read_intent
 from .models import Answer, Citation
@@ -37,9 +38,11 @@ class Engine:
         self.raw = RawFiles(settings.corpus_dir)
         self.gazetteer = load_gazetteer()
         self.semantic = USEm3()
-        self.articles: dict[str, str] = {}
-        for c in self.retriever.searcher.chunks.values():  # entity scope is the whole article
+        self.articles: dict[str, str] = {}  # entity scope is the whole article
+        self._by_pos: dict[tuple[str, int], Any] = {}  # (article, seq) → chunk, for list items
+        for c in self.retriever.searcher.chunks.values():
             self.articles[c.article_id] = self.articles.get(c.article_id, c.title) + c.text
+            self._by_pos[(c.article_id, c.seq)] = c
         self.llm: Any = None  # set by chat.llm when an endpoint is configured
         from .llm import attach_llm
 
@@ -81,8 +84,8 @@ class Engine:
         if intent.listing:  # list items often continue into the article's next chunk
             hits = hits + self._next_chunks(hits[:3], len(hits))
         need = entities(rq, self.gazetteer)
-        scored = self.score(rq, hits, focus=q)
-        english = is_english(q)
+        scored = self.score(rq, hits, intent, need)
+        english = intent.english
         chosen = select(scored, need, intent)
         found = supported(chosen, need, intent, self.settings.refusal_threshold)
         mode = "embedded"
@@ -118,19 +121,21 @@ class Engine:
             notice=notice,
         )
 
-    def score(self, query: str, hits: list[Any], focus: str | None = None) -> list[Any]:
-        """Every candidate quote of the hits, best first."""
+    def score(self, query: str, hits: list[Any], intent: Any, need: set[str]) -> list[Any]:
+        """Every candidate quote of the hits, best first.
+
+        ``intent`` is read from the user's own words, ``need`` (places, years) from the
+        rewritten query, which may carry the subject of an earlier turn.
+        """
         cands = [c for h in hits for c in candidates(h, self.raw.get(h.chunk.source))]
         if not cands:
             return []
         sims = self.semantic.passages([c.text for c in cands]) @ self.semantic.query(query)
         mode = self.settings.bm25_tokenizer
-        idf = self.retriever.searcher.bm25.idf(_tokens(query, mode))
-        need = entities(query, self.gazetteer)
-        intent = read_intent(focus or query)
+        idf = self.retriever.searcher.bm25.idf(tokenize(query, mode))
         return score(
             query,
-            focus or query,
+            intent.question,
             cands,
             idf,
             sims,
@@ -144,11 +149,10 @@ class Engine:
     def _next_chunks(self, hits: list[Any], offset: int) -> list[Any]:
         from dataclasses import replace
 
-        by_pos = {(c.article_id, c.seq): c for c in self.retriever.searcher.chunks.values()}
         have = {h.chunk.id for h in hits}
         out = []
         for h in hits:
-            nxt = by_pos.get((h.chunk.article_id, h.chunk.seq + 1))
+            nxt = self._by_pos.get((h.chunk.article_id, h.chunk.seq + 1))
             if nxt is not None and nxt.id not in have:
                 have.add(nxt.id)
                 out.append(replace(h, chunk=nxt, rank=offset + len(out) + 1))
@@ -160,16 +164,12 @@ class Engine:
         hits = self.retriever.retrieve(q, max(2 * k, self.settings.top_k))
         out = [
             c
-            for c in _related(self.score(q, hits), n=2 * k)
+            for c in _related(
+                self.score(q, hits, read_intent(q), entities(q, self.gazetteer)), n=2 * k
+            )
             if c.chunk_id not in (exclude or set())
         ]
         return out[:k]
-
-
-def _tokens(q: str, mode: str) -> list[str]:
-    from index.bm25 import tokenize
-
-    return tokenize(q, mode)
 
 
 def _related(scored: list[Any], n: int = 3) -> list[Citation]:

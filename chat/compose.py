@@ -14,14 +14,8 @@ import numpy as np
 from index.bm25 import tokenize
 
 from .evidence import YEAR, Candidate, places
-from .intent import SPEAKER, Intent, has_date, has_number, has_unit
+from .intent import SPEAKER, Intent, has_date, has_number, has_unit, is_english
 from .models import Citation
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def is_english(question: str) -> bool:
-    return not CJK.search(question) and bool(re.search(r"[A-Za-z]", question))
 
 
 @dataclass

@@ -36,6 +36,7 @@ SPEAKER = re.compile(r"表示|告诉|指出|介绍|说|强调|认为|透露")
 
 @dataclass(frozen=True)
 class Intent:
+    question: str  # the wording the cues were read from: the user's focus for scoring
     number: bool  # asks for a quantity
     when: bool
     unit: str | None
@@ -58,6 +59,7 @@ class Intent:
 def read_intent(question: str) -> Intent:
     unit = UNIT.search(question)
     return Intent(
+        question=question,
         number=bool(ASKS_NUMBER.search(question)),
         when=bool(ASKS_WHEN.search(question)),
         unit=unit.group(1) if unit else None,
@@ -65,9 +67,12 @@ def read_intent(question: str) -> Intent:
         multi=bool(MULTI.search(question)),
         who=bool(WHO.search(question)),
         count=count.group(1) if (count := COUNTED.search(question)) else None,
-        english=not re.search(r"[\u4e00-\u9fff]", question)
-        and bool(re.search(r"[A-Za-z]", question)),
+        english=is_english(question),
     )
+
+
+def is_english(question: str) -> bool:
+    return not re.search(r"[\u4e00-\u9fff]", question) and bool(re.search(r"[A-Za-z]", question))
 
 
 def has_number(text: str) -> bool:

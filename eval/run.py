@@ -10,15 +10,13 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from chat.answer import Engine, get_engine
-from chat.evidence import load_gazetteer
+from chat.evidence import RawFiles, load_gazetteer
 from chat.models import Answer
 from index import Hit
 from ingest import Settings
-from ingest.reader import BadFile, decode
 
 from . import metrics as m
 from .gold import GoldItem
@@ -66,27 +64,12 @@ class ItemResult:
     failures: list[str] = field(default_factory=list)
 
 
-class Corpus:
-    """Raw files decoded exactly as ingest decodes them: the coordinate system of offsets."""
-
-    def __init__(self, root: Path) -> None:
-        self.root, self._cache = root, {}  # type: dict[str, str | None]
-
-    def __call__(self, source: str) -> str | None:
-        if source not in self._cache:
-            try:
-                self._cache[source] = decode((self.root / source).read_bytes())[0]
-            except (OSError, BadFile):
-                self._cache[source] = None
-        return self._cache[source]
-
-
 def evaluate_item(
     item: GoldItem,
     ans: Answer,
     retrieved: list[Hit],
     wall_ms: float,
-    corpus: Corpus,
+    corpus: RawFiles,
     gazetteer: dict[str, str],
     llm_judge: LLMJudge | None = None,
 ) -> ItemResult:
@@ -131,7 +114,7 @@ def evaluate_item(
         r.fact_correct = m.fact_correct(ans.answer, ans.found, item.facts)
         r.evidence_cited = [
             m.evidence_cited(
-                e.source, e.quote, m.locate(e.quote, corpus(e.source) or ""), ans.citations
+                e.source, e.quote, m.locate(e.quote, corpus.get(e.source) or ""), ans.citations
             )
             for e in item.evidence
         ]
@@ -150,7 +133,7 @@ def evaluate_item(
             "quote": c.quote,
             "start": c.start,
             "end": c.end,
-            "valid": m.citation_valid(c, corpus(c.source)),
+            "valid": m.citation_valid(c, corpus.get(c.source)),
             "supports": any(
                 citation_supports(v.claim, c.n, passages, gazetteer)
                 for v in verdicts
@@ -186,7 +169,7 @@ def run_config(
     engine: Engine,
     items: list[GoldItem],
     config: Config,
-    corpus: Corpus,
+    corpus: RawFiles,
     gazetteer: dict[str, str],
     llm_judge: LLMJudge | None = None,
     progress: bool = True,
@@ -238,7 +221,7 @@ def evaluate(
 ) -> EvalRun:
     """Run every configuration, then the BM25 tokenizer comparison on the primary's queries."""
     t0 = time.perf_counter()
-    corpus, gazetteer = Corpus(settings.corpus_dir), load_gazetteer()
+    corpus, gazetteer = RawFiles(settings.corpus_dir), load_gazetteer()
     results, summaries = {}, {}
     engine: Engine | None = None
     for cfg in configs:
