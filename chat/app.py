@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest import Settings
 
+from .api import register as register_api
 from .models import Answer, Citation
 
 if TYPE_CHECKING:
@@ -263,6 +264,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         export_btn.click(export, [last], [md_file], api_name=False)
         for trigger in (clear_btn.click, chatbot.clear):
             trigger(clear, None, outs, api_name=False)
+        register_api(settings)
     return demo
 
 
