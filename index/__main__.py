@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except (IngestError, EmbedderError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # e.g. the disk filled up mid-build: the previous manifest still rules
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}; the previous index is kept", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -24,7 +24,7 @@ from ingest import Chunk, Settings, corpus_fingerprint, ingest, load_chunks
 
 from .bm25 import BM25Index
 from .embed import Embedder, get_embedder, passage_text
-from .store import collection_name, drop_collections, get_collection, location
+from .store import StoreError, collection_name, drop_collections, get_collection, location
 
 log = logging.getLogger("index")
 
@@ -65,12 +65,51 @@ def read_manifest(settings: Settings) -> Manifest | None:
 
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_writable(settings: Settings) -> None:
+    """Refuse to start (one line, nothing touched) when the index cannot be written.
+
+    A read-only data folder would otherwise fail deep inside Chroma or halfway through a build.
+    """
+    dirs = [settings.data_dir, index_dir(settings)]
+    files = [index_dir(settings) / "manifest.json"]
+    if not settings.chroma_url:
+        dirs.append(settings.data_dir / "chroma")
+        files.append(settings.data_dir / "chroma" / "chroma.sqlite3")
+    for d in dirs:
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=d):
+                pass
+        except OSError as e:
+            raise StoreError(f"cannot write the index to {d}: {e.strerror or e}") from None
+    for f in files:
+        if f.exists() and not os.access(f, os.W_OK):
+            raise StoreError(f"cannot write the index: {f} is read-only")
+
+
+def _open_collection(settings: Settings, name: str, create: bool = True) -> Any:
+    """The named collection; any Chroma failure becomes one ``StoreError`` line."""
+    try:
+        return get_collection(settings, create=create, name=name)
+    except StoreError:
+        raise
+    except Exception as e:  # chromadb raises many types (sqlite, Rust bindings, HTTP)
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        raise StoreError(
+            f"cannot open Chroma at {location(settings)}: {type(e).__name__}: {first}"
+        ) from None
 
 
 def content_hash(embedder: str, text: str) -> str:
@@ -139,12 +178,13 @@ def build(
     from tqdm import tqdm
 
     t0 = time.perf_counter()
+    _check_writable(settings)
     if not settings.chunks_path.exists():
         log.info("no ingest output in %s: running ingest first", settings.data_dir)
         ingest(settings, progress=progress)
     chunks = load_chunks(settings.chunks_path)
     emb = embedder or get_embedder(settings.embedder)
-    coll = get_collection(settings, create=True, name=collection_name(settings, emb.name))
+    coll = _open_collection(settings, collection_name(settings, emb.name))
     store = ChromaVectorStore(chroma_collection=coll)
 
     texts = {c.id: passage_text(c.title, c.text) for c in chunks}
@@ -174,6 +214,7 @@ def build(
     snapshot = f"v-{fingerprint[:12]}-{settings.bm25_tokenizer.replace('+', '_')}"
     if not (root / snapshot / "ids.json").exists():
         tmp = Path(tempfile.mkdtemp(dir=root, prefix=".snap-"))
+        tmp.chmod(0o755)  # mkdtemp makes it private; readers may run as another user
         BM25Index.build(
             [c.id for c in chunks], [texts[c.id] for c in chunks], settings.bm25_tokenizer
         ).save(tmp)
@@ -208,9 +249,11 @@ def build(
     stale = sorted(existing - set(manifest.ids))  # garbage-collect only after the commit
     for i in range(0, len(stale), 1000):
         coll.delete(ids=stale[i : i + 1000])
-    for old in root.iterdir():
-        if old.name != snapshot and (old.name.startswith(("v-", ".snap-"))):
+    for old in root.iterdir():  # and the leftovers of builds killed before this one
+        if old.name != snapshot and old.name.startswith(("v-", ".snap-")):
             shutil.rmtree(old, ignore_errors=True)
+        elif old.name.startswith(".manifest.json."):
+            old.unlink(missing_ok=True)
     return BuildReport(
         chunks=len(chunks),
         embedded=embedded,
@@ -223,7 +266,7 @@ def build(
 def status(settings: Settings) -> dict[str, Any]:
     m = read_manifest(settings)
     name = m.collection if m else collection_name(settings)
-    coll = get_collection(settings, name=name)
+    coll = _open_collection(settings, name, create=False)
     out: dict[str, Any] = {
         "store": location(settings),
         "collection": name,

@@ -1,4 +1,9 @@
-"""``python -m ingest [DIR] [--out DIR]``: logs and the summary on stderr, nothing on stdout."""
+"""``python -m ingest [DIR] [--out DIR]``: logs and the summary on stderr, nothing on stdout.
+
+Every skipped file gets one ``WARNING`` line as it is met, even with ``--quiet``. Exit 0 when anything was
+ingested (skipped files are warnings), 2 when nothing was or the outputs cannot be written; the
+previous outputs are then left as they were.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +31,7 @@ def print_summary(report: Report) -> None:
         str(report.duplicates_dropped + report.duplicate_files),
         str(len(report.warnings)),
     )
-    console = Console(stderr=True)
-    console.print(table)
-    for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, markup=True)
+    Console(stderr=True).print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,10 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="data folder (RAG_DATA_DIR)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = build_settings(corpus_dir=args.corpus, data_dir=args.out)
     try:
-        report = ingest(settings, progress=not args.quiet)
+        with logging_redirect_tqdm():  # warnings print above the progress bar, not through it
+            report = ingest(settings, progress=not args.quiet)
     except IngestError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -88,19 +88,48 @@ def process(doc: RawDoc, settings: Settings) -> tuple[list[Article], list[Chunk]
     return articles, chunks, dropped
 
 
-def _write_jsonl_atomic(path: Path, rows: list[str]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _write_outputs(out: Path, files: dict[str, list[str]]) -> None:
+    """Write every file to a temporary name first, then rename them into place together.
+
+    A run that fails or is killed before the renames leaves the previous outputs untouched;
+    ``chunks.jsonl`` (what the index reads) is renamed last. Temporary files of an earlier,
+    killed run are removed first.
+    """
+    for name in files:
+        for stale in out.glob(f".{name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+    tmps: dict[str, str] = {}
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(row + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        for name, rows in files.items():
+            fd, tmps[name] = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                for row in rows:
+                    f.write(row + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmps[name], 0o644)
+        for name, tmp in tmps.items():
+            os.replace(tmp, out / name)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in tmps.values():
+            Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before the work, not after it, when an existing data folder cannot take the outputs."""
+    if not out.is_dir():
+        return  # created (or refused) when the outputs are written
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise IngestError(f"cannot write to {out}: {e.strerror or e}") from None
+
+
+def _skip(report: Report, rel: str, reason: str) -> None:
+    report.warnings.append(f"{rel}: {reason}")
+    log.warning("skipped %s: %s", rel, reason)
 
 
 def ingest(settings: Settings, progress: bool = True) -> Report:
@@ -110,11 +139,16 @@ def ingest(settings: Settings, progress: bool = True) -> Report:
     root = settings.corpus_dir
     if not root.is_dir():
         raise IngestError(f"corpus folder not found: {root}")
+    _check_writable(settings.data_dir)
     report = Report()
     articles: list[Article] = []
     chunks: list[Chunk] = []
     seen: dict[str, str] = {}
-    files = list_files(root)
+    listing: list[str] = []
+    files = list_files(root, listing)
+    for w in listing:
+        report.warnings.append(w)
+        log.warning("%s", w)
     report.files = len(files)
     max_bytes = int(settings.max_file_mb * 1e6)
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress or None):
@@ -124,32 +158,38 @@ def ingest(settings: Settings, progress: bool = True) -> Report:
             fingerprint = hashlib.sha1(squash(doc.text).encode()).hexdigest()
             if fingerprint in seen:
                 report.duplicate_files += 1
-                raise BadFile(f"duplicate of {seen[fingerprint]}")
-            seen[fingerprint] = rel
+                raise BadFile(f"duplicate of {seen[fingerprint]} (same text)")
             a, c, dropped = process(doc, settings)
         except BadFile as e:
-            report.warnings.append(f"{rel}: {e}")
-            log.warning("skipped %s: %s", rel, e)
+            _skip(report, rel, str(e))
             continue
         except (RecursionError, ValueError, IndexError) as e:  # a parser bug must not stop the run
-            report.warnings.append(f"{rel}: could not be segmented ({type(e).__name__}: {e})")
-            log.warning("skipped %s: %s", rel, e)
+            _skip(report, rel, f"could not be segmented ({type(e).__name__}: {e})")
             continue
         if not c:
-            report.warnings.append(f"{rel}: no text found")
+            _skip(report, rel, "no text found")
             continue
+        seen[fingerprint] = rel
         report.ingested += 1
         report.duplicates_dropped += dropped
         articles += a
         chunks += c
     report.articles, report.chunks = len(articles), len(chunks)
     if not chunks:
-        raise IngestError(f"nothing could be ingested from {root} ({len(files)} files)")
+        raise IngestError(
+            f"nothing could be ingested from {root} ({len(files)} files, "
+            f"{len(report.warnings)} skipped); the previous outputs are kept"
+        )
     out = settings.data_dir
     try:
         out.mkdir(parents=True, exist_ok=True)
-        _write_jsonl_atomic(out / "chunks.jsonl", [c.model_dump_json() for c in chunks])
-        _write_jsonl_atomic(out / "articles.jsonl", [a.model_dump_json() for a in articles])
+        _write_outputs(
+            out,
+            {
+                "articles.jsonl": [a.model_dump_json() for a in articles],
+                "chunks.jsonl": [c.model_dump_json() for c in chunks],
+            },
+        )
     except OSError as e:
         raise IngestError(f"cannot write to {out}: {e.strerror or e}") from None
     return report

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,24 +26,37 @@ class RawDoc:
     sha1: str  # of the raw bytes
 
 
-def _looks_utf16(data: bytes) -> str | None:
-    """UTF-16 without BOM: text in the BMP puts a NUL (Latin) or a small byte on one side."""
-    if len(data) < 4 or len(data) % 2:
+# Characters plain Chinese or English news text is made of: ASCII, Latin-1, general punctuation
+# and symbols (℃ ① ■ ★), CJK punctuation, CJK ideographs, full-width forms.
+_NOT_TEXTY = re.compile(
+    "[^\n\r\t\f\x20-\x7e\xa0-\xff\u2000-\u27bf\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
+
+
+def _texty(text: str) -> float:
+    """Share of ordinary text characters in a sample (byte-swapped UTF-16 scores about 0.3)."""
+    sample = text[:100_000]
+    return 1 - len(_NOT_TEXTY.findall(sample)) / max(1, len(sample))
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a BOM: the byte order whose decoding reads as text, if either does.
+
+    NUL counts alone miss Chinese text (no NULs at all) and pages mixing CJK with ASCII digits
+    and commas, so both byte orders are decoded and judged by the characters they produce.
+    """
+    if len(data) < 2 or len(data) % 2:
         return None
-    even, odd = data[0::2], data[1::2]
-    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    for enc in ("utf-16-le", "utf-16-be"):  # CJK-only text has no NULs: judge by the result
+    best: tuple[float, str, str] | None = None
+    for enc in ("utf-16-le", "utf-16-be"):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or ch in "，。\n ")
-        if han > 0.7 * len(text):
-            return enc
-    return None
+        score = _texty(text)
+        if score >= 0.85 and (best is None or score > best[0]):
+            best = (score, text, enc)
+    return (best[1], best[2]) if best else None
 
 
 def _controls(text: str) -> float:
@@ -52,39 +67,46 @@ def _controls(text: str) -> float:
 def decode(data: bytes) -> tuple[str, str]:
     """Return ``(text, encoding)`` or raise ``BadFile``.
 
-    Order matters: BOMs are certain; strict UTF-8 almost never mis-decodes other encodings;
-    GB18030 accepts nearly any byte string, so Big5 is weighed against it by charset-normalizer.
+    Order matters: BOMs are certain; strict UTF-8 without NULs almost never mis-decodes other
+    encodings; UTF-16 is then judged by its characters; GB18030 accepts nearly any byte string,
+    so Big5 is weighed against it by charset-normalizer.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), "utf-16"
+            text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise BadFile("broken UTF-8 (invalid bytes after a UTF-8 BOM)") from None
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as e:
             raise BadFile(f"broken UTF-16 ({e.reason})") from None
-    enc16 = _looks_utf16(data)
-    if enc16:
-        try:
-            return data.decode(enc16), enc16
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
-        raise BadFile("binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = _decode_legacy(data)
+    else:
+        text, encoding = _decode_without_bom(data)
     if _controls(text) > 0.01:
         raise BadFile("binary file (too many control characters)")
     return text, encoding
 
 
+def _decode_without_bom(data: bytes) -> tuple[str, str]:
+    if b"\x00" not in data:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    found = _utf16_without_bom(data)
+    if found:
+        return found
+    if b"\x00" in data:
+        raise BadFile("binary file (contains NUL bytes)")
+    return _decode_legacy(data)
+
+
 def _decode_legacy(data: bytes) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16"]).best()
-    if best is not None and best.encoding in ("gb18030", "big5", "utf_16"):
+    best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
+    if best is not None and best.encoding in ("gb18030", "big5"):
         try:
             return data.decode(best.encoding), best.encoding
         except UnicodeDecodeError:
@@ -96,22 +118,22 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
 
 
 def read_doc(path: Path, root: Path, max_bytes: int) -> RawDoc:
-    """Read and decode one file, raising ``BadFile`` with a one-line reason."""
+    """Read and decode one file, raising ``BadFile`` with a one-line reason.
+
+    The size is checked on the open file before reading, and the read is capped, so an oversized
+    file (or one growing while it is read) is never loaded whole.
+    """
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BadFile("file disappeared before it could be read") from None
-    if size > max_bytes:
-        mb = size / 1e6
-        raise BadFile(
-            f"too large ({mb:.1f} MB > {max_bytes / 1e6:.0f} MB; raise RAG_MAX_FILE_MB to ingest it)"
-        )
-    try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(max_bytes + 1) if size <= max_bytes else b""
     except FileNotFoundError:
         raise BadFile("file disappeared before it could be read") from None
     except OSError as e:
-        raise BadFile(f"cannot read ({e.strerror})") from None
+        raise BadFile(f"cannot read ({e.strerror or type(e).__name__})") from None
+    if size > max_bytes or len(data) > max_bytes:
+        mb, limit = max(size, len(data)) / 1e6, max_bytes / 1e6
+        raise BadFile(f"too large ({mb:.1f} MB > {limit:g} MB; raise RAG_MAX_FILE_MB to ingest it)")
     if not data.strip():
         raise BadFile("empty file")
     text, encoding = decode(data)
@@ -125,15 +147,24 @@ def read_doc(path: Path, root: Path, max_bytes: int) -> RawDoc:
     )
 
 
-def list_files(root: Path) -> list[Path]:
+def list_files(root: Path, errors: list[str] | None = None) -> list[Path]:
     """Every regular, non-hidden file below ``root``, sorted.
 
     No suffix filter: a binary file renamed ``.txt`` or a text file without a suffix is judged by
-    its bytes, not its name.
+    its bytes, not its name. Folders that vanish or cannot be listed are reported in ``errors``.
     """
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
+
+    def failed(e: OSError) -> None:
+        if errors is not None:
+            where = Path(e.filename or root)
+            rel = where.relative_to(root).as_posix() if where != root else str(root)
+            errors.append(f"{rel}: cannot list ({e.strerror or type(e).__name__})")
+
+    files: list[Path] = []
+    for folder, dirs, names in os.walk(root, onerror=failed):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            p = Path(folder) / name
+            if not name.startswith(".") and p.is_file():
+                files.append(p)
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
