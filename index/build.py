@@ -124,14 +124,16 @@ def chunking(settings: Settings) -> dict[str, int]:
     }
 
 
-def _all_ids(coll: Any) -> set[str]:
-    ids: set[str] = set()
+def _stored_hashes(coll: Any) -> dict[str, str]:
+    """id → content hash of every stored vector; a changed hash means re-embed (new title)."""
+    found: dict[str, str] = {}
     offset, page = 0, 5000
     while True:
-        got = coll.get(include=[], limit=page, offset=offset)["ids"]
-        ids.update(got)
-        if len(got) < page:
-            return ids
+        got = coll.get(include=["metadatas"], limit=page, offset=offset)
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            found[cid] = str((meta or {}).get("content_hash", ""))
+        if len(got["ids"]) < page:
+            return found
         offset += page
 
 
@@ -189,8 +191,9 @@ def build(
 
     texts = {c.id: passage_text(c.title, c.text) for c in chunks}
     hashes = {c.id: content_hash(emb.name, texts[c.id]) for c in chunks}
-    existing = _all_ids(coll)
-    todo = [c for c in chunks if c.id not in existing]
+    stored = _stored_hashes(coll)
+    existing = set(stored)
+    todo = [c for c in chunks if stored.get(c.id) != hashes[c.id]]
     reuse = _reusable(coll, sorted({hashes[c.id] for c in todo})) if todo and existing else {}
     embedded = 0
     batch = max(1, settings.embed_batch_size)
@@ -204,6 +207,9 @@ def build(
             vecs = emb.passages([texts[c.id] for c in need])
             reuse.update({hashes[c.id]: list(v) for c, v in zip(need, vecs, strict=True)})
             embedded += len(need)
+        changed = [c.id for c in part if c.id in stored]
+        if changed:  # same chunk, new passage text (its title changed): replace the vector
+            coll.delete(ids=changed)
         store.add(_nodes(part, [reuse[hashes[c.id]] for c in part], [hashes[c.id] for c in part]))
         bar.update(len(part))
     bar.close()

@@ -198,6 +198,21 @@ def test_incremental_builds(master, tmp_path, corpus_copy):
     assert all(h.chunk.source != REMOVED for h in searcher.keyword("互联网信息服务业提案答复", 10))
     assert all(h.chunk.source != REMOVED for h in searcher.dense("互联网信息服务业提案答复", 10))
 
+    # a new headline of the same length: same chunk ids, new passage text → re-embedded
+    retitled = NEW_ARTICLE.replace("湖北出台算力", "湖北印发算力", 1)
+    (corpus_copy / NEW_FILE).write_text(retitled, encoding="utf-8")
+    ingest(s, progress=False)
+    again = load_chunks(s.chunks_path)
+    assert {c.id for c in again} == {c.id for c in load_chunks(data / "chunks.jsonl")} - {
+        c.id for c in gone
+    } | {c.id for c in new}
+    r = build(s, progress=False)
+    assert (r.chunks, r.embedded, r.deleted) == (n2, len(new), 0)
+    st = status(s)
+    assert st["chroma_count"] == st["bm25_count"] == st["active_chunks"] == n2
+    got = get_collection(s).get(ids=[c.id for c in new], include=["metadatas"])
+    assert {m["title"] for m in got["metadatas"]} == {"湖北印发算力基础设施高质量发展行动方案"}
+
 
 def test_embedder_mismatch_says_how_to_rebuild(shared):
     with pytest.raises(IndexError_, match=r"python -m index build") as e:
