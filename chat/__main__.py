@@ -8,6 +8,7 @@ the models once.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -64,8 +65,10 @@ def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
         ans = engine.answer(" ".join(a.question), sources=a.source)
         print(json.dumps(ans.public(), ensure_ascii=False) if a.json else format_answer(ans))
         return 0
+    if isinstance(sys.stdin, io.TextIOWrapper):  # a bare \r is not a line end; bad bytes are text
+        sys.stdin.reconfigure(errors="replace", newline="\n")
     for line in sys.stdin:
-        q = line.rstrip("\n")
+        q = line.rstrip("\r\n")
         try:
             out = engine.answer(q, sources=a.source).public()
         except (StoreError, IndexError_) as e:

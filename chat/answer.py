@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -21,12 +22,37 @@ from .verify import verify
 
 REFUSAL = "资料中未找到相关信息。"
 REFUSAL_EN = "Not found in the sources (资料中未找到相关信息)."
-MAX_QUESTION = 2000
+MAX_QUESTION = 500  # 2.5× the longest gold question; query embedding cost grows with length
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable input bytes: unencodable downstream
+MARKUP = re.compile(
+    r"<(script|style)\b.*?(?:</\1\s*>|$)|<[!/?]?[a-z][^<>]*>|!?\[([^\]]*)\]\([^)]*\)", re.I | re.S
+)
 
 
 def clean_question(text: str) -> str:
-    return " ".join(CONTROL.sub(" ", text or "").split())
+    """One line of text: control and bidi characters and lone surrogates become spaces."""
+    return " ".join(CONTROL.sub(" ", SURROGATE.sub(" ", text or "")).split())
+
+
+def clean_history(history: object) -> list[dict[str, str]]:
+    """Prior turns as plain one-line strings; anything that is not a turn is dropped."""
+    out = []
+    for t in history if isinstance(history, list) else []:
+        content = t.get("content") if isinstance(t, dict) else None
+        if isinstance(content, str | int | float):
+            text = strip_markup(clean_question(str(content)))[:MAX_QUESTION]
+            out.append({"role": str(t.get("role", "")), "content": text})
+    return out
+
+
+def strip_markup(text: str) -> str:
+    """The words of a question without HTML tags, scripts or Markdown link targets.
+
+    Markup says nothing about news content; searching for ``script`` or ``onerror`` would only
+    surface unrelated passages (or a hostile document that contains them).
+    """
+    return " ".join(MARKUP.sub(lambda m: f" {m.group(2) or ''} ", text).split())
 
 
 class Engine:
@@ -57,7 +83,10 @@ class Engine:
         retrieval: str = "hybrid",
     ) -> Answer:
         t0 = time.perf_counter()
-        q = clean_question(question)
+        if not isinstance(question, str):  # API callers can send any JSON value
+            question = "" if question is None else str(question)
+        question = SURROGATE.sub("\ufffd", question)
+        q = strip_markup(clean_question(question))
         notice = None
         if len(q) > MAX_QUESTION:
             q, notice = q[:MAX_QUESTION], f"问题过长，只使用了前{MAX_QUESTION}个字符。"
@@ -72,6 +101,7 @@ class Engine:
                 timing_ms={"total": _ms(t0)},
                 notice=notice,
             )
+        history = clean_history(history)
         if self.llm is not None and history:
             from .llm import llm_rewrite
 
@@ -160,7 +190,7 @@ class Engine:
 
     def top_quotes(self, query: str, k: int, exclude: set[str] | None = None) -> list[Citation]:
         """The best quote of each of the top passages, whether or not they answer the question."""
-        q = clean_question(query)[:MAX_QUESTION]
+        q = strip_markup(clean_question(query))[:MAX_QUESTION]
         hits = self.retriever.retrieve(q, max(2 * k, self.settings.top_k))
         out = [
             c
@@ -195,7 +225,12 @@ _ENGINES: dict[str, Engine] = {}
 
 
 def get_engine(settings: Settings) -> Engine:
-    key = settings.model_dump_json()
+    # SecretStr dumps as "**********": add a digest so settings differing only in a key differ
+    secrets = [settings.llm_api_key, settings.auth]
+    digest = hashlib.sha256(
+        "\n".join(x.get_secret_value() if x else "" for x in secrets).encode()
+    ).hexdigest()
+    key = settings.model_dump_json() + digest
     if key not in _ENGINES:
         _ENGINES[key] = Engine(settings)
     return _ENGINES[key]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest import Settings
 
+from .api import ANSWER_CONCURRENCY
 from .api import register as register_api
 from .models import Answer, Citation
 
@@ -102,16 +103,16 @@ def status_html(ans: Answer) -> str:
 
 
 def to_markdown(ans: Answer) -> str:
-    from .quotes import cite_line
+    from .quotes import cite_line, md
 
-    lines = [f"# 问题\n\n{ans.question.strip()}\n", f"## 回答\n\n{ans.answer}\n"]
+    lines = [f"# 问题\n\n{md(ans.question)}\n", f"## 回答\n\n{md(ans.answer)}\n"]
     if ans.rewritten_query != ans.question.strip():
-        lines.append(f"检索问题：{ans.rewritten_query}\n")
+        lines.append(f"检索问题：{md(ans.rewritten_query)}\n")
     cites = ans.citations or ans.related
     if cites:
         lines.append("## 来源\n" if ans.citations else "## 相关资料\n")
-        lines += [f"{c.n}. “{c.quote}”\n   {cite_line(c)}\n" for c in cites]
-    lines.append(f"模式：{ans.mode}" + (f"；注意：{ans.notice}" if ans.notice else ""))
+        lines += [f"{c.n}. “{md(c.quote)}”\n   {md(cite_line(c))}\n" for c in cites]
+    lines.append(f"模式：{ans.mode}" + (f"；注意：{md(ans.notice)}" if ans.notice else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -251,14 +252,15 @@ def build_app(settings: Settings) -> gr.Blocks:
 
         outs = [chatbot, box, sources, status, raw, last, md_file]
         for trigger in (box.submit, ask.click):
-            # one shared queue: the engine answers one question at a time; a question sent
-            # while the previous answer still streams is answered next, not dropped
+            # one queue shared with /ask, ANSWER_CONCURRENCY answers at a time; a question
+            # sent while this chat's previous answer still streams is answered next, not dropped
             trigger(
                 respond,
                 [box, chatbot, raw],
                 outs,
                 api_name=False,
                 concurrency_id="answer",
+                concurrency_limit=ANSWER_CONCURRENCY,
                 trigger_mode="always_last",
             )
         export_btn.click(export, [last], [md_file], api_name=False)

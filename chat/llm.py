@@ -25,10 +25,10 @@ from ingest import Settings
 
 from .compose import Scored
 from .evidence import places
-from .llm_context import REFUSED, cite, passages, strip_refusal
+from .llm_context import REFUSED, Gate, cite, passages, strip_refusal
 from .models import Citation
 from .rewrite import FOLLOWUP, last_user_turn, rewrite
-from .verify import CITE, verify
+from .verify import CITE, MARKUP, Verdict, check, claims, repeats, verify
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ _SERVERS_LOCK = threading.Lock()
 def prompt(name: str) -> str:
     """A prompt template from ``chat/prompts`` (data files, so wording changes need no code)."""
     return (Path(__file__).with_name("prompts") / name).read_text(encoding="utf-8").strip()
+
+
+def prompts() -> tuple[str, ...]:
+    """Every prompt template: text a model must never hand back to the user."""
+    return tuple(prompt(p.name) for p in sorted(Path(__file__).with_name("prompts").glob("*.txt")))
 
 
 @dataclass
@@ -208,10 +213,10 @@ def llm_answer(
 ) -> tuple[str, list[Citation], bool, str, str | None]:
     """``(text, citations, verified, mode, notice)``; the embedded ``fallback`` on any failure."""
     llm: LLM = engine.llm
-    streamed: list[str] = []
+    gate: Gate | None = None
 
     def fall(notice: str) -> tuple[str, list[Citation], bool, str, str | None]:
-        if on_token is not None and not streamed:
+        if on_token is not None and not (gate and gate.sent):
             on_token(fallback[0])
         return (*fallback, FALLBACK, notice)
 
@@ -225,21 +230,22 @@ def llm_answer(
         {"role": "system", "content": prompt("system.txt")},
         {"role": "user", "content": prompt("user.txt").format(passages=numbered, question=rq)},
     ]
+    sources = {i: p.text for i, p in enumerate(ps, 1)}
 
-    def on_delta(delta: str) -> None:
-        streamed.append(delta)
-        if on_token is not None:
-            on_token(delta)
+    def test(claim: str) -> Verdict:
+        return check(claim, sources, prompts(), sorted(places(claim, engine.gazetteer)))
 
+    gate = Gate(lambda claim: test(claim).supported, on_token)
     try:
-        raw = _complete(llm, messages, llm.max_tokens, llm.timeout_s, on_delta, ANSWER_STOP)
+        raw = _complete(llm, messages, llm.max_tokens, llm.timeout_s, gate.feed, ANSWER_STOP)
+        gate.close()
     except Exception as e:  # connection, timeout, HTTP status, garbage stream: all fall back
         log.warning("LLM answer failed (%s): %s", type(e).__name__, llm.redact(e))
         return fall(_error_notice(e))
     if not raw.strip():
         return fall(_error_notice(ValueError()))
     body, refused = strip_refusal(raw)
-    _, verdicts = verify(body, {i: p.text for i, p in enumerate(ps, 1)})
+    verdicts = [test(c) for c in claims(body)]
     good = [v.claim for v in verdicts if v.supported]
     if not good:
         return fall(NOTICE_REFUSED if refused else NOTICE_FAILED)
@@ -258,6 +264,9 @@ def _clean_rewrite(text: str, question: str, history: list[dict[str, str]], gaz:
     if not 2 <= len(line) <= 300 or CITE.search(line) or any(r in line for r in REFUSED):
         return ""
     if re.search(r"对话历史|最新问题|改写", line) or line == last_user_turn(history):
+        return ""
+    said = question + "".join(t.get("content", "") for t in history)
+    if MARKUP.search(line) or repeats(line, prompts(), said):  # obeyed an injection
         return ""
     return line if places(question, gaz) <= places(line, gaz) else ""  # kept the new subject
 

@@ -9,7 +9,9 @@ offsets and ``squash(raw[start:end]) == squash(quote)`` still holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from ingest import squash
@@ -18,9 +20,10 @@ from .compose import Scored, citation, select
 from .evidence import Candidate, entities
 from .intent import read_intent
 from .models import Citation
-from .verify import CITE, numbers
+from .verify import CITE, CLAIM, numbers
 
 REFUSED = ("资料中未找到相关信息", "Not found in the sources")
+SETTLED = re.compile(r"[^\s\[\]\d]")  # text after a sentence that cannot be its ``[n]``
 LEADING = re.compile(r"\s*((?:\[\d+\]\s*)+)(.+)$", re.S)
 MAX_PASSAGES, MIN_PASSAGES, PASSAGE_CHARS, CONTEXT_CHARS = 5, 3, 250, 1100
 
@@ -118,3 +121,39 @@ def cite(kept: list[str], ps: list[Passage], english: bool) -> tuple[str, list[C
 
         out.append(CITE.sub(renumber, claim))
     return (" " if english else "").join(out), cites
+
+
+@dataclass
+class Gate:
+    """Passes a model's stream on one checked sentence at a time.
+
+    Text that verification will remove (an uncited claim, the prompt repeated, markup) never
+    reaches the user, not even for the moment before the verified answer replaces the stream.
+    A sentence is decided once text follows that cannot be its trailing ``[n]``.
+    """
+
+    ok: Callable[[str], bool]
+    out: Callable[[str], None] | None
+    sent: int = 0  # pieces passed on
+    text: str = ""  # received and not yet decided
+    cuts: list[int] = field(default_factory=list)  # delta boundaries inside ``text``
+
+    def feed(self, delta: str) -> None:
+        self.text += delta
+        self.cuts.append(len(self.text))
+        self._flush(final=False)
+
+    def close(self) -> None:
+        self._flush(final=True)
+
+    def _flush(self, final: bool) -> None:
+        while self.text and (m := CLAIM.match(self.text)):
+            b = m.end()
+            if not final and not SETTLED.search(self.text, b):
+                return  # the sentence may still grow, or its ``[n]`` is still on its way
+            if m.group(0).strip() and self.out is not None and self.ok(m.group(0).strip()):
+                edges = [0, *(c for c in self.cuts if 0 < c < b), b]
+                for x, y in pairwise(edges):
+                    self.out(self.text[x:y])
+                    self.sent += 1
+            self.text, self.cuts = self.text[b:], [c - b for c in self.cuts if c > b]

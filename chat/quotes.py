@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 
@@ -30,6 +31,12 @@ def cite_line(c: Citation) -> str:
     return f"——《{c.title}》{who}（{c.source}，第{c.start}–{c.end}字符）"
 
 
+def md(text: str) -> str:
+    """Text for a Markdown file: tags and links from a question or a document stay text when a
+    viewer renders it (``<`` as an entity, ``](`` broken); ``[1]`` stays readable."""
+    return html.escape(" ".join(text.split()), quote=False).replace("](", "]\\(")
+
+
 def render(quotes: list[Citation], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
@@ -43,6 +50,6 @@ def render(quotes: list[Citation], fmt: str) -> str:
             w.writerow([c.n, c.quote, c.title, c.byline or "", c.source, c.start, c.end])
         return buf.getvalue().rstrip("\n")
     return (
-        "\n\n".join(f"{c.n}. “{c.quote}”\n   {cite_line(c)}" for c in quotes)
+        "\n\n".join(f"{c.n}. “{md(c.quote)}”\n   {md(cite_line(c))}" for c in quotes)
         or "（没有找到相关引文）"
     )

@@ -1,11 +1,14 @@
 """Query-time access to the committed index: dense (Chroma) and keyword (BM25) search.
 
 Both retrievers return :class:`Hit` lists over the same chunk records (the snapshot the index
-was built from), so fusion in ``chat`` can compare them.
+was built from), so fusion in ``chat`` can compare them. A Chroma failure is one
+:class:`StoreError` line; the searcher reconnects on the next query, so a server that comes
+back is used again without restarting the app. Searching is safe from several threads.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +17,7 @@ from ingest import Chunk, Settings, load_chunks
 from .bm25 import BM25Index
 from .build import index_dir, read_manifest
 from .embed import Embedder, get_embedder
-from .store import StoreError, get_collection, location
+from .store import get_collection, location, unreachable
 
 
 class IndexError_(Exception):
@@ -33,8 +36,6 @@ class Searcher:
     """Loads the manifest, its snapshot and the embedder once; then answers many queries."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.settings = settings
         m = read_manifest(settings)
         if m is None:
@@ -51,38 +52,66 @@ class Searcher:
         self.chunks = {c.id: c for c in load_chunks(snap / "chunks.jsonl")}
         self.active = set(m.ids)
         self.bm25 = BM25Index.load(snap)
-        self.collection = get_collection(settings, name=m.collection)
-        if self.collection is None:
+        self._lock = threading.Lock()
+        self._connect()
+        self.embedder = embedder or get_embedder(settings.embedder)
+
+    def _connect(self) -> None:
+        """(Re)open the collection; after a failed query the next one calls this again.
+
+        A restarted server with the same data serves the old handle fine, but one restarted
+        on fresh data has a new collection id (or none), and only a new lookup says so.
+        """
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        m = self.manifest
+        coll = get_collection(self.settings, name=m.collection)
+        if coll is None:
             raise IndexError_(
-                f"Chroma collection {m.collection!r} is missing at {location(settings)}: "
+                f"Chroma collection {m.collection!r} is missing at {location(self.settings)}: "
                 "run `python -m index build`"
             )
-        meta = self.collection.metadata or {}
+        meta = coll.metadata or {}
         if meta.get("embedder") not in (None, m.embedder):
             raise IndexError_(
                 f"Chroma collection holds {meta.get('embedder')} vectors, manifest says "
                 f"{m.embedder}: run `python -m index build`"
             )
-        self.store = ChromaVectorStore(chroma_collection=self.collection)
-        self.embedder = embedder or get_embedder(settings.embedder)
+        self.collection, self.store = coll, ChromaVectorStore(chroma_collection=coll)
+        # vectors beyond the manifest (a build in progress) are over-fetched, then dropped;
+        # counted here, not per query (a count is a round trip: ~10 ms on a busy server)
+        self._extra = max(0, coll.count() - len(self.active))
+        self._stale = False
 
     def dense(self, query: str, k: int, sources: list[str] | None = None) -> list[Hit]:
+        import httpx
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
         vec = self.embedder.query(query)
-        try:
-            extra = max(0, self.collection.count() - len(self.active))
-            where: dict[str, Any] | None = {"source": {"$in": sources}} if sources else None
-            res = self.store.query(
-                VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=k + extra),
-                **({"where": where} if where else {}),
-            )
-        except Exception as e:  # server down, network error…
-            raise StoreError(f"Chroma query failed ({location(self.settings)}): {e}") from None
+        where: dict[str, Any] | None = {"source": {"$in": sources}} if sources else None
         hits: list[Hit] = []
-        for cid, sim in zip(res.ids or [], res.similarities or [], strict=False):
-            if cid in self.active and cid in self.chunks:  # ignore vectors of an unfinished build
-                hits.append(Hit(self.chunks[cid], float(sim), "dense", len(hits) + 1))
+        for attempt in (1, 2, 3):
+            with self._lock:  # one thread reconnects; the others then use the new handle
+                if self._stale:
+                    self._connect()
+                store, extra = self.store, self._extra
+            try:
+                res = store.query(
+                    VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=k + extra),
+                    **({"where": where} if where else {}),
+                )
+            except Exception as e:  # server down or hung; or restarted, maybe without our data
+                self._stale = True
+                if attempt > 1 or isinstance(e, httpx.TransportError):
+                    raise unreachable(self.settings, e) from None
+                continue
+            hits = []
+            for cid, sim in zip(res.ids or [], res.similarities or [], strict=False):
+                if cid in self.active and cid in self.chunks:  # not vectors of a later build
+                    hits.append(Hit(self.chunks[cid], float(sim), "dense", len(hits) + 1))
+            if len(hits) >= k or len(res.ids or []) < k + extra:
+                break
+            self._stale = True  # a build added vectors since we counted: recount, fetch again
         return hits[:k]
 
     def keyword(self, query: str, k: int, sources: list[str] | None = None) -> list[Hit]:

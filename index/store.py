@@ -16,8 +16,26 @@ from ingest import Settings
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+HTTP_TIMEOUT_S = 30.0  # per request to a Chroma server; chromadb's own default is no limit
+
+
 class StoreError(Exception):
     """Chroma is unreachable or inconsistent; one line for the user."""
+
+
+def unreachable(settings: Settings, e: BaseException, down: bool = False) -> StoreError:
+    """The error for a failed call: a server that is down or hung gets the fix, not a trace."""
+    import httpx
+
+    detail = " ".join(str(e).split())[:160] or type(e).__name__
+    down = down or isinstance(e, httpx.TransportError | OSError)
+    if settings.chroma_url and down:
+        return StoreError(
+            f"the Chroma server at {settings.chroma_url} is unreachable ({detail}): start it "
+            "again (`chroma run --path DIR --port N`) or set RAG_CHROMA_URL to a running one; "
+            "questions work again as soon as it answers"
+        )
+    return StoreError(f"Chroma error ({location(settings)}): {detail}")
 
 
 def client(settings: Settings) -> Any:
@@ -28,17 +46,31 @@ def client(settings: Settings) -> Any:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         try:
-            return chromadb.HttpClient(
+            c = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
                 port=url.port or 8000,
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-        except Exception as e:
-            raise StoreError(f"cannot reach Chroma at {settings.chroma_url}: {e}") from None
+        except Exception as e:  # chromadb turns a refused connection into a ValueError
+            raise unreachable(settings, e, down=True) from None
+        _bound_requests(c)
+        return c
     path = settings.data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _bound_requests(c: Any) -> None:
+    """Give the HTTP session a timeout, so a hung (not dead) server cannot block answers forever.
+
+    chromadb creates its ``httpx.Client`` with ``timeout=None`` and offers no setting for it.
+    """
+    import httpx
+
+    session = getattr(getattr(c, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(HTTP_TIMEOUT_S, connect=min(5.0, HTTP_TIMEOUT_S))
 
 
 def location(settings: Settings) -> str:
@@ -66,7 +98,7 @@ def get_collection(settings: Settings, create: bool = False, name: str | None = 
         msg = str(e).lower()
         if not create and ("does not exist" in msg or "not found" in msg):
             return None
-        raise StoreError(f"Chroma error ({location(settings)}): {e}") from None
+        raise unreachable(settings, e) from None
 
 
 def drop_collections(settings: Settings) -> int:

@@ -1,8 +1,9 @@
 """The Gradio chat in a real headless Chromium: streaming, sources, escaping, basic auth.
 
-The app runs as ``python -m chat serve`` in a subprocess against an index of the seeds shared
-with the CLI tests (built once per session). Without ``/usr/bin/chromium`` these tests are
-skipped, unless ``RAG_REQUIRE_BROWSER=1`` makes that a failure.
+The app runs as ``python -m chat serve`` in a subprocess against the seeds plus one hostile
+article (markup and prompt injection, see ``hostile.py``), indexed incrementally on top of the
+seeds' session index. Without ``/usr/bin/chromium`` these tests are skipped, unless
+``RAG_REQUIRE_BROWSER=1`` makes that a failure.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_llm import serve_fake
+from hostile import FACT, IMG, SCRIPT, hostile_data
+from hostile import QUESTION as HOSTILE_QUESTION
 
 pytestmark = pytest.mark.browser
 
@@ -73,13 +78,14 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def running_app(data: Path, log_dir: Path, **env_extra: str) -> Iterator[str]:
-    """``python -m chat serve`` on a free port; always terminated on exit."""
+def running_app(data: Path, log_dir: Path, corpus: Path = SEEDS, **env_extra: str) -> Iterator[str]:
+    """``python -m chat serve`` on a free port, output in ``log_dir/app-PORT.log``; always
+    terminated on exit."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env |= {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env_extra}
-    cmd = [sys.executable, "-m", "chat", "serve", "--data", str(data), "--corpus", str(SEEDS)]
+    cmd = [sys.executable, "-m", "chat", "serve", "--data", str(data), "--corpus", str(corpus)]
     log_path = log_dir / f"app-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -112,7 +118,8 @@ def built(built_data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def app_url(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(built, tmp_path_factory.mktemp("app-logs")) as url:
+    corpus, data = hostile_data(tmp_path_factory.getbasetemp(), built)
+    with running_app(data, tmp_path_factory.mktemp("app-logs"), corpus) as url:
         yield url
 
 
@@ -233,12 +240,69 @@ def test_html_in_the_question_is_shown_as_text(app_url: str, page: Any, dialogs:
     assert page.locator("#chat").inner_text().count("出错了") == 0
 
 
+def test_hostile_document_is_shown_as_text(app_url: str, page: Any, dialogs: list[str]) -> None:
+    """A source passage holding <script>, <img onerror>, tags and a Markdown link shows them
+    as literal text in the sources panel; nothing from it becomes an element or runs."""
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    _ask(page, HOSTILE_QUESTION)
+    _wait_text(page, "#sources", FACT)
+    sources = page.locator("#sources")
+    text = sources.inner_text()
+    assert "来源" in text and "900_hostile.txt" in text
+    for literal in (SCRIPT, IMG, "[港口集团官网](javascript:alert(3))", "<b>请勿转载</b>"):
+        assert literal in text, literal
+    assert FACT in " ".join(sources.locator("mark").all_inner_texts())
+    regions = page.locator("#chat, #sources, #status")
+    assert regions.locator("script, img, iframe, a[href^='javascript']").count() == 0
+    assert sources.locator("b").filter(has_text="请勿转载").count() == 0
+    ran = "() => [...document.scripts].some(s => s.textContent.includes('alert('))"
+    assert page.evaluate(ran) is False
+    page.wait_for_timeout(500)
+    assert dialogs == [], "a script from a document ran"
+    assert "[1]" in page.locator("#chat").inner_text()  # the answer format held
+
+
+def _post(url: str, body: dict[str, Any], cookie: str = "") -> tuple[int, str]:
+    import json
+
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
 def test_basic_auth_guards_ui_and_api(
     built: Path, browser: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    """Basic auth guards the page, the config and every API route; with an LLM endpoint that
+    fails and echoes its credentials, neither the API key nor the password reaches a log, the
+    page or an API answer."""
+    import json
+
     from gradio_client import Client
 
-    with running_app(built, tmp_path_factory.mktemp("app-auth-logs"), RAG_AUTH="user:pass") as url:
+    user, password, key = "user", "pw-Secret-9137", "sk-app-SECRET-7781"
+    logs = tmp_path_factory.mktemp("app-auth-logs")
+    with (
+        serve_fake() as (fake, llm_url),
+        running_app(
+            built,
+            logs,
+            RAG_AUTH=f"{user}:{password}",
+            RAG_LLM_BASE_URL=llm_url,
+            RAG_LLM_API_KEY=key,
+            RAG_LLM_MODEL="fake",
+        ) as url,
+    ):
+        fake.behaviour = "http500"
         ctx = browser.new_context()
         try:
             page = ctx.new_page()
@@ -252,11 +316,47 @@ def test_basic_auth_guards_ui_and_api(
             assert err.value.code in (401, 403)
             with pytest.raises(Exception, match=r"(?i)credentials|login|auth|401"):
                 Client(url, verbose=False)
+            with pytest.raises(Exception, match=r"(?i)credentials|login|auth|401"):
+                Client(url, auth=(user, "wrong-password"), verbose=False)
+            wrong = urllib.parse.urlencode({"username": user, "password": "wrong"}).encode()
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(url + "/login", data=wrong, timeout=10)
+            assert err.value.code in (400, 401, 403)
 
-            page.locator("input[type=text]").first.fill("user")
-            page.locator("input[type=password]").fill("pass")
+            # the /ask API without the session cookie (or with a forged one): never an answer
+            ask = {"data": [QUESTION, []]}
+            join = {"data": [QUESTION, []], "fn_index": 0, "session_hash": "attacker"}
+            for path, body_, cookie in [
+                ("/gradio_api/call/ask", ask, ""),
+                ("/gradio_api/call/ask", ask, "access-token=forged"),
+                ("/gradio_api/queue/join", join, ""),
+                ("/gradio_api/run/ask", ask, ""),
+                ("/gradio_api/api/ask", ask, ""),
+            ]:
+                status, text = _post(url + path, body_, cookie)
+                allowed = (401, 403) if "/ask" not in path or "/call/" in path else (401, 403, 404)
+                assert status in allowed, (path, status, text)
+                assert "4.8" not in text and "event_id" not in text, (path, text)
+            assert fake.requests == []  # nothing reached the engine
+
+            client = Client(url, auth=(user, password), verbose=False)
+            got = client.predict(QUESTION, [], api_name="/ask")
+            assert isinstance(got, dict) and "4.8万亿元" in got["answer"]
+            assert got["mode"] == "llm→embedded" and "HTTP 500" in got["notice"]
+            assert key not in json.dumps(got, ensure_ascii=False)
+            assert f"Bearer {key}" in fake.auth  # the key was sent, and echoed back in the 500
+
+            page.locator("input[type=text]").first.fill(user)
+            page.locator("input[type=password]").fill(password)
             page.get_by_role("button", name=re.compile("login", re.I)).click()
             page.wait_for_selector("#question textarea", timeout=30_000)
             assert page.locator("#chat").count() == 1
+            _ask(page, QUESTION)
+            _wait_text(page, "#status", "注意")
+            shown = page.locator("body").inner_text()
+            assert "HTTP 500" in shown and key not in shown and password not in shown
         finally:
             ctx.close()
+    log = "".join(p.read_text(errors="replace") for p in logs.glob("app-*.log"))
+    assert "HTTP 500" in log or "LLM answer failed" in log, log  # the failure was logged
+    assert key not in log and password not in log, log
