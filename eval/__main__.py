@@ -1,4 +1,5 @@
-"""``python -m eval run [--gold FILE ...] [--mode embedded|llm] [--retrieval hybrid|dense|bm25]
+"""``python -m eval bench [--quick] [--out bench.json] [--sections ...]`` or
+``python -m eval run [--gold FILE ...] [--mode embedded|llm] [--retrieval hybrid|dense|bm25]
 [--out DIR] [--compare] [--data DIR] [--limit N] [--no-gate] [--judge-llm]``.
 
 The metrics table goes to stdout; progress, logs and gate failures to stderr. Exit codes: 0 ok,
@@ -39,6 +40,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--judge-llm", action="store_true", help="also judge claims with the LLM")
     r.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled local LLM")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    b = sub.add_parser("bench", help="performance benchmark with targets and a baseline")
+    b.add_argument("--quick", action="store_true", help="small sizes, one round (a few minutes)")
+    b.add_argument("--out", default="bench.json", help="results file (default: bench.json)")
+    b.add_argument("--sections", help="comma-separated subset (default: all)")
+    b.add_argument("--sizes", help="scaling sizes in chunks, e.g. 1000,10000")
+    b.add_argument("--limit", type=int, help="only N gold items (evenly spread)")
+    b.add_argument("--data", help="data folder (RAG_DATA_DIR)")
+    b.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     return p
 
 
@@ -95,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if a.cmd == "bench":
+            from .bench import main as bench_main
+
+            return bench_main(a)
         return cmd_run(a)
     except (IngestError, IndexError_, StoreError, EmbedderError) as e:
         print(f"error: {e}", file=sys.stderr)

