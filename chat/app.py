@@ -285,7 +285,7 @@ def limit_malloc_arenas(n: int = 2) -> None:
 
     glibc gives each new thread its own arena, and Gradio answers from a pool of threads; the
     arenas' free memory is not returned, so RSS crept up by ~135 MB over 1,000 questions (26%).
-    With two arenas it grew by 19 MB (python -m chat.loadtest --questions 1000). Same effect as
+    With two arenas it grew by 19 MB (python -m eval.loadtest --questions 1000). Same effect as
     MALLOC_ARENA_MAX=2, which only works if set before the interpreter starts.
     """
     import ctypes

@@ -206,7 +206,7 @@ def app(settings: Settings, chroma: ChromaServer, tmp_path_factory: pytest.TempP
     (client, fake, stop_fake)."""
     from gradio_client import Client
 
-    from chat.loadtest import launch_app
+    from eval.loadtest import launch_app
 
     with ExitStack() as stack:
         fake_cm = serve_fake(Fake())

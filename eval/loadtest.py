@@ -1,4 +1,4 @@
-"""``python -m chat.loadtest``: concurrent gradio_client sessions against the app's ``/ask``.
+"""``python -m eval.loadtest``: concurrent gradio_client sessions against the app's ``/ask``.
 
 Starts ``python -m chat serve`` on a free 127.0.0.1 port (or attaches with ``--url``), warms it
 up, then runs ``--sessions`` client processes, each asking its share of ``--questions`` gold
@@ -122,6 +122,7 @@ def session(url: str, jobs: list[tuple[int, Case]], deadline: float, timeout: fl
 
 def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
     from gradio_client import Client  # imported once here; the forked sessions inherit it
+    from tqdm import tqdm
 
     cases = gold_cases([Path(p) for p in a.gold] if a.gold else None)
     todo = plan(cases, a.questions, a.seed)
@@ -146,6 +147,7 @@ def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
     tally, lat, server_ms, drops, unsent, done = Tally(), [], [], [], 0, 0
     got: set[int] = set()
     hard_stop = deadline + a.timeout + 30
+    bar = tqdm(total=len(todo), desc="load", unit="q", file=sys.stderr, disable=None)
     while done < len(procs) and time.monotonic() < hard_stop:
         try:
             kind, i, secs, payload = out.get(timeout=1)
@@ -157,6 +159,7 @@ def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
             done += 1
             continue
         got.add(i)
+        bar.update(1)
         if kind == "unsent":
             unsent += 1
         elif kind == "drop":
@@ -169,6 +172,7 @@ def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
             if len(lat) == min(a.sessions, a.questions) or len(lat) % 100 == 0:
                 rss.append((len(lat), rss_mb(pid)))
     elapsed = time.monotonic() - t0
+    bar.close()
     for p in procs:
         p.join(timeout=5)
         if p.is_alive():
@@ -181,7 +185,7 @@ def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m chat.loadtest", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m eval.loadtest", description=__doc__.split("\n")[0])
     p.add_argument("--url", help="attach to a running app instead of starting one")
     p.add_argument("--pid", type=int, help="the attached app's process id, for RSS samples")
     p.add_argument("--data", help="data folder of the app to start (RAG_DATA_DIR)")
