@@ -58,11 +58,23 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 def _free_port() -> int:
-    import socket
+    from eval.loadtest import free_port
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def fake_server():
+    """A fake OpenAI-compatible endpoint on loopback (the one true external boundary)."""
+    from fake_llm import serve_fake
+
+    with serve_fake() as served:
+        yield served
+
+
+@pytest.fixture()
+def fake(fake_server):
+    return fake_server[0].reset()
 
 
 def _heartbeat(url: str) -> bool:

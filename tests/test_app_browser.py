@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -61,53 +57,21 @@ def _need_browser() -> None:
         pytest.skip(missing)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/", timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True  # any HTTP status means the server is up
-    except OSError:
-        return False
-
-
 @contextmanager
 def running_app(data: Path, log_dir: Path, corpus: Path = SEEDS, **env_extra: str) -> Iterator[str]:
-    """``python -m chat serve`` on a free port, output in ``log_dir/app-PORT.log``; always
-    terminated on exit."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    """``python -m chat serve`` (via the load test's launcher) with no ``RAG_*``/``OPENAI_*``
+    from this shell; output in ``log_dir/app-N.log``; always terminated on exit."""
+    from eval.loadtest import launch_app
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env |= {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env_extra}
-    cmd = [sys.executable, "-m", "chat", "serve", "--data", str(data), "--corpus", str(corpus)]
-    log_path = log_dir / f"app-{port}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*cmd, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
-        )
-        try:
-            deadline = time.monotonic() + 240
-            while not _answers(url):
-                if proc.poll() is not None:
-                    log.flush()
-                    pytest.fail(f"app exited with {proc.returncode}:\n{log_path.read_text()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"app did not answer in 240 s:\n{log_path.read_text()}")
-                time.sleep(0.5)
+    env |= {"HF_HUB_OFFLINE": "1", **env_extra}
+    log_path = log_dir / f"app-{len(list(log_dir.glob('app-*.log')))}.log"
+    args = ["--data", str(data), "--corpus", str(corpus)]
+    try:
+        with launch_app(args, log_path, env, timeout_s=240) as (url, _pid):
             yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    except RuntimeError as e:
+        pytest.fail(f"{e}:\n{log_path.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="module")

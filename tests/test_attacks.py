@@ -13,12 +13,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_llm import Fake, serve_fake
+from fake_llm import Fake
 from hostile import FACT, HOSTILE_FILE, IMG, INJECTIONS, SCRIPT, hostile_data
 from hostile import QUESTION as HOSTILE_QUESTION
 
@@ -144,17 +143,6 @@ def engine(built_data: Path, retriever: Any) -> Any:
     from chat.answer import Engine
 
     return Engine(Settings(corpus_dir=SEEDS, data_dir=built_data, mode="embedded"), retriever)
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[tuple[Fake, str]]:
-    with serve_fake() as served:
-        yield served
-
-
-@pytest.fixture()
-def fake(fake_server: tuple[Fake, str]) -> Fake:
-    return fake_server[0].reset()
 
 
 def llm_settings(corpus: Path, data: Path, url: str) -> Settings:

@@ -16,24 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_llm import Fake, serve_fake
+from fake_llm import Fake
 
 from ingest import Settings, squash
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 KEY = "sk-test-SECRET123"
 BEIJING = "北京计划到2027年信息软件业营收达到多少？"
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[tuple[Fake, str]]:
-    with serve_fake() as served:
-        yield served
-
-
-@pytest.fixture()
-def fake(fake_server: tuple[Fake, str]) -> Fake:
-    return fake_server[0].reset()
 
 
 @pytest.fixture(scope="module")
