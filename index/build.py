@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest import Chunk, Settings, corpus_fingerprint, ingest, load_chunks
+from ingest import Chunk, Settings, chroma_meta, corpus_fingerprint, ingest, load_chunks
 
 from .bm25 import BM25Index
 from .embed import Embedder, get_embedder, passage_text
@@ -167,6 +167,7 @@ def _nodes(chunks: list[Chunk], vectors: list[list[float]], hashes: list[str]) -
                 "end": c.end,
                 "seq": c.seq,
                 "content_hash": h,
+                **chroma_meta(c),
             },
         )
         for c, v, h in zip(chunks, vectors, hashes, strict=True)

@@ -1,11 +1,11 @@
 """Stage 1: raw article files → clean, addressable articles and chunks.
 
-Public API: :func:`ingest`, :func:`process`, :func:`squash`, the records :class:`Article` and
+Public API: :func:`ingest`, :func:`process`, :func:`squash`, :func:`sentences`, the records :class:`Article` and
 :class:`Chunk`, the loaders, and :class:`Settings` (shared by every stage).
 """
 
 from .clean import squash
-from .models import Article, Chunk
+from .models import Article, Chunk, chroma_meta, sentences
 from .pipeline import (
     IngestError,
     Report,
@@ -24,10 +24,12 @@ __all__ = [
     "Report",
     "Settings",
     "build_settings",
+    "chroma_meta",
     "corpus_fingerprint",
     "ingest",
     "load_articles",
     "load_chunks",
     "process",
+    "sentences",
     "squash",
 ]

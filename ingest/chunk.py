@@ -77,6 +77,8 @@ def make_chunks(
     min_chars: int,
     max_chars: int,
     overlap: int,
+    date: str | None = None,
+    outlet: str | None = None,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     for run in runs(raw, sents):
@@ -95,6 +97,10 @@ def make_chunks(
                     start=start,
                     end=end,
                     seq=len(chunks),
+                    date=date,
+                    outlet=outlet,
+                    sents=[(s.start, s.end) for s in group],
+                    sent_lens=[len(s) for s in group],
                 )
             )
     return chunks
