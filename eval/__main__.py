@@ -18,7 +18,7 @@ from index import EmbedderError, IndexError_, StoreError
 from ingest import IngestError, Settings, build_settings
 
 from .gate import gate, load_thresholds
-from .gold import GoldError, load_gold
+from .gold import SPLITS, GoldError, load_gold, split
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,6 +33,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--data", help="data folder (RAG_DATA_DIR)")
     r.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     r.add_argument("--limit", type=int, help="only the first N gold items")
+    r.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="all",
+        help="dev (tuned on) or holdout (never tuned on) part of the gold set",
+    )
     r.add_argument("--no-gate", action="store_true", help="never exit 1 on thresholds")
     r.add_argument(
         "--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)"
@@ -66,7 +72,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     from .run import configurations, evaluate, has_llm
 
     try:
-        items = load_gold(a.gold)
+        items = split(load_gold(a.gold), a.split)
         thresholds = load_thresholds(a.thresholds)
     except (GoldError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -6,6 +6,7 @@ cryptic ``KeyError`` after minutes of answering. Every problem is one line namin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -39,9 +40,31 @@ class GoldItem:
     origin: str = ""  # file:line, for error messages and the report
 
 
+# Share of items held out from tuning: decisions (fusion, thresholds) are set on the other 70%
+# and reported on both, so a figure on the held-out part is one no constant was fitted to.
+HOLDOUT_SHARE = 0.3
+SPLITS = ("all", "dev", "holdout")
+
+
 def default_gold_files() -> list[Path]:
-    """The gold sets shipped with the package (``eval/gold/*.jsonl``)."""
-    return sorted(GOLD_DIR.glob("*.jsonl"))
+    """The gold sets shipped with the package (``eval/gold/gold*.jsonl``; other files there,
+    such as the judge's labelled claims, have their own format)."""
+    return sorted(GOLD_DIR.glob("gold*.jsonl"))
+
+
+def is_holdout(item_id: str) -> bool:
+    """A fixed, content-independent split by id hash: stable across runs and machines."""
+    h = int(hashlib.sha1(item_id.encode("utf-8")).hexdigest()[:8], 16)
+    return h / 0xFFFFFFFF < HOLDOUT_SHARE
+
+
+def split(items: list[GoldItem], part: str) -> list[GoldItem]:
+    """``all``, or the ``dev`` (tuning) or ``holdout`` (never tuned on) part of ``items``."""
+    if part not in SPLITS:
+        raise GoldError(f"unknown split {part!r}: use one of {', '.join(SPLITS)}")
+    if part == "all":
+        return items
+    return [it for it in items if is_holdout(it.id) == (part == "holdout")]
 
 
 def _str(obj: dict[str, Any], key: str, *, empty: bool = False) -> str:
