@@ -38,7 +38,9 @@ def _closest(question: str, docs: dict[str, set[str]], n: int) -> list[str]:
 
 def make_slice(src: Path, dst: Path, n_items: int, n_docs: int, seed: int) -> tuple[int, int]:
     rng = random.Random(seed)
-    items = [json.loads(line) for line in (src / "gold.jsonl").read_text("utf-8").splitlines() if line]
+    items = [
+        json.loads(line) for line in (src / "gold.jsonl").read_text("utf-8").splitlines() if line
+    ]
     answerable = [it for it in items if it["answerable"]]
     refuse = [it for it in items if not it["answerable"]]
     k_ref = round(n_items * len(refuse) / len(items))
@@ -47,7 +49,9 @@ def make_slice(src: Path, dst: Path, n_items: int, n_docs: int, seed: int) -> tu
     grams = {n: bigrams((src / "docs" / n).read_text("utf-8")) for n in names}
     keep: list[str] = []
     for it in chosen:
-        for name in [e["source"] for e in it["evidence"]] + _closest(it["question"], grams, DISTRACTORS):
+        for name in [e["source"] for e in it["evidence"]] + _closest(
+            it["question"], grams, DISTRACTORS
+        ):
             if name not in keep:
                 keep.append(name)
     rest = [n for n in names if n not in keep]
