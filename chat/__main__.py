@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 
-from index import EmbedderError, IndexError_, StoreError
+from index import EmbedderError, Filters, IndexError_, StoreError
 from ingest import IngestError, Settings, build_settings
 
 
@@ -57,12 +57,18 @@ def format_answer(ans: object) -> str:
     return "\n".join(lines)
 
 
+def filters_of(a: argparse.Namespace) -> Filters:
+    """``--since/--until/--outlet/--source`` as one filter (a bad date is a ValueError)."""
+    return Filters(a.since, a.until, tuple(a.outlet or ()), tuple(a.source or ()))
+
+
 def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
     from .answer import get_engine
 
     engine = get_engine(settings)
+    flt = filters_of(a)
     if a.question:
-        ans = engine.answer(" ".join(a.question), sources=a.source)
+        ans = engine.answer(" ".join(a.question), filters=flt)
         print(json.dumps(ans.public(), ensure_ascii=False) if a.json else format_answer(ans))
         return 0
     if isinstance(sys.stdin, io.TextIOWrapper):  # a bare \r is not a line end; bad bytes are text
@@ -70,7 +76,7 @@ def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
     for line in sys.stdin:
         q = line.rstrip("\r\n")
         try:
-            out = engine.answer(q, sources=a.source).public()
+            out = engine.answer(q, filters=flt).public()
         except (StoreError, IndexError_) as e:
             out = {"question": q, "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -80,7 +86,8 @@ def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
 def cmd_quotes(a: argparse.Namespace, settings: Settings) -> int:
     from .quotes import find_quotes, render
 
-    print(render(find_quotes(" ".join(a.query), settings, a.k or 5), a.format))
+    quotes = find_quotes(" ".join(a.query), settings, a.k or 5, filters_of(a))
+    print(render(quotes, a.format))
     return 0
 
 
@@ -103,13 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     common.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled LLM")
     common.add_argument("--quiet", action="store_true")
+    flt = argparse.ArgumentParser(add_help=False)
+    flt.add_argument("--since", help="only articles dated on or after YYYY[-MM[-DD]]")
+    flt.add_argument("--until", help="only articles dated on or before YYYY[-MM[-DD]]")
+    flt.add_argument("--outlet", action="append", help="only this outlet, e.g. 新华社 (repeatable)")
+    flt.add_argument(
+        "--source", action="append", help="only files matching this name or glob (repeatable)"
+    )
     sub = p.add_subparsers(dest="cmd")
-    ask = sub.add_parser("ask", parents=[common], help="answer a question (or stdin lines)")
+    ask = sub.add_parser("ask", parents=[common, flt], help="answer a question (or stdin lines)")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("-k", type=int, help="passages to retrieve (RAG_TOP_K)")
-    ask.add_argument("--source", action="append", help="only this source file (repeatable)")
-    quotes = sub.add_parser("quotes", parents=[common], help="verbatim quotes for reporters")
+    quotes = sub.add_parser("quotes", parents=[common, flt], help="verbatim quotes for reporters")
     quotes.add_argument("query", nargs="+")
     quotes.add_argument("--format", choices=["md", "json", "csv"], default="md")
     quotes.add_argument("-k", type=int, help="number of quotes")
@@ -123,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = _settings(a)
+        if a.cmd in ("ask", "quotes"):
+            try:
+                filters_of(a)
+            except ValueError as e:  # checked before the index loads: a typo costs no wait
+                print(f"error: {e}", file=sys.stderr)
+                return 2
         ensure_index(settings, quiet=a.quiet)
         if a.cmd == "ask":
             return cmd_ask(a, settings)

@@ -8,15 +8,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from index import Filters, Retriever
 from index.bm25 import tokenize
 from index.embed import USEm3
 from ingest import Settings
 
-from .compose import EN_PREFACE, compose, score, select, supported
-from .evidence import RawFiles, candidates, entities, load_gazetteer
+from .compose import EN_PREFACE, is_comparison, score
+from .evidence import candidates, entities, load_gazetteer
 from .intent import read_intent
 from .models import Answer, Citation
-from .retrieve import Retriever
+from .policy import POLICY
+from .qtype import asks
+from .reader import Reading, terms, unseen_weight
+from .respond import read, render
 from .rewrite import rewrite
 from .verify import verify
 
@@ -56,19 +60,21 @@ def strip_markup(text: str) -> str:
 
 
 class Engine:
-    """Loads retrieval, raw files and models once; answers many questions."""
+    """Loads retrieval and models once; answers many questions (never reads raw files)."""
 
     def __init__(self, settings: Settings, retriever: Retriever | None = None) -> None:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
-        self.raw = RawFiles(settings.corpus_dir)
         self.gazetteer = load_gazetteer()
         self.semantic = USEm3()
         self.articles: dict[str, str] = {}  # entity scope is the whole article
         self._by_pos: dict[tuple[str, int], Any] = {}  # (article, seq) → chunk, for list items
+        self._copies: dict[str, list[str]] = {}  # copy group → sources holding that story
         for c in self.retriever.searcher.chunks.values():
             self.articles[c.article_id] = self.articles.get(c.article_id, c.title) + c.text
             self._by_pos[(c.article_id, c.seq)] = c
+            if c.copy_group and c.source not in self._copies.setdefault(c.copy_group, []):
+                self._copies[c.copy_group].append(c.source)
         self.llm: Any = None  # set by chat.llm when an endpoint is configured
         from .llm import attach_llm
 
@@ -79,6 +85,7 @@ class Engine:
         question: str,
         history: list[dict[str, str]] | None = None,
         sources: list[str] | None = None,
+        filters: Filters | None = None,
         on_token: Callable[[str], None] | None = None,
         retrieval: str = "hybrid",
     ) -> Answer:
@@ -108,7 +115,9 @@ class Engine:
             rq = clean_question(llm_rewrite(self, q, history))[:MAX_QUESTION]
         else:
             rq = rewrite(q, history, self.gazetteer)
-        hits = self.retriever.retrieve(rq, self.settings.top_k, mode=retrieval, sources=sources)
+        hits = self.retriever.retrieve(
+            rq, self.settings.top_k, mode=retrieval, sources=sources, filters=filters
+        )
         t1 = time.perf_counter()
         intent = read_intent(q)
         if intent.listing:  # list items often continue into the article's next chunk
@@ -116,17 +125,20 @@ class Engine:
         need = entities(rq, self.gazetteer)
         scored = self.score(rq, hits, intent, need)
         english = intent.english
-        chosen = select(scored, need, intent)
-        found = supported(chosen, need, intent, self.settings.refusal_threshold)
+        reading = self.read(rq, scored, need, intent)
+        found, short = reading.found, ""
         mode = "embedded"
         if not found:
             related = _related(scored)
             text, cites, verified = (REFUSAL_EN if english else REFUSAL), [], True
         else:
             related = []
-            text, cites = compose(chosen, english)
+            listing = reading.picks[0].ask.listing or is_comparison(need, intent)
+            cards = POLICY.max_cards_list if listing else POLICY.max_cards
+            text, short, cites = render(reading, self.copies, cards)
             text, verdicts = verify(text, {c.n: c.quote for c in cites})
             verified = all(v.supported for v in verdicts)
+            text += reading.note  # "资料列出了其中X项": about the evidence, not a claim
             if english:  # the preface is a label, not a claim: added after verification
                 text = EN_PREFACE + text
         if found and self.llm is not None:
@@ -142,6 +154,7 @@ class Engine:
             question=question,
             answer=text,
             found=found,
+            short_answer=short if found else "",
             verified=verified,
             mode=mode,
             rewritten_query=rq,
@@ -157,7 +170,7 @@ class Engine:
         ``intent`` is read from the user's own words, ``need`` (places, years) from the
         rewritten query, which may carry the subject of an earlier turn.
         """
-        cands = [c for h in hits for c in candidates(h, self.raw.get(h.chunk.source))]
+        cands = [c for h in hits for c in candidates(h)]
         if not cands:
             return []
         sims = self.semantic.passages([c.text for c in cands]) @ self.semantic.query(query)
@@ -176,6 +189,33 @@ class Engine:
             self.gazetteer,
         )
 
+    def read(self, rq: str, scored: list[Any], need: set[str], intent: Any) -> Reading:
+        """The reader over the scored sentences (see :mod:`chat.respond`)."""
+        bm25 = self.retriever.searcher.bm25
+        unseen = unseen_weight(len(bm25.ids))
+        by_pos = {(s.cand.hit.chunk.id, s.cand.pos): s.cand.text for s in scored}
+
+        def context(s: Any) -> str:
+            key = s.cand.hit.chunk.id, s.cand.pos
+            near = by_pos.get((key[0], key[1] - 1), "") + by_pos.get((key[0], key[1] + 1), "")
+            return s.cand.hit.chunk.title + near
+
+        return read(
+            rq,
+            asks(rq),
+            scored,
+            need,
+            is_comparison(need, intent),
+            lambda text: terms(text, bm25.idf, unseen),
+            context,
+            english=intent.english,
+        )
+
+    def copies(self, chunk: Any) -> list[str]:
+        """Other sources of the same story (syndicated copies), for the evidence card."""
+        group = self._copies.get(chunk.copy_group or "", [])
+        return [s for s in group if s != chunk.source]
+
     def _next_chunks(self, hits: list[Any], offset: int) -> list[Any]:
         from dataclasses import replace
 
@@ -188,10 +228,16 @@ class Engine:
                 out.append(replace(h, chunk=nxt, rank=offset + len(out) + 1))
         return out
 
-    def top_quotes(self, query: str, k: int, exclude: set[str] | None = None) -> list[Citation]:
+    def top_quotes(
+        self,
+        query: str,
+        k: int,
+        exclude: set[str] | None = None,
+        filters: Filters | None = None,
+    ) -> list[Citation]:
         """The best quote of each of the top passages, whether or not they answer the question."""
         q = strip_markup(clean_question(query))[:MAX_QUESTION]
-        hits = self.retriever.retrieve(q, max(2 * k, self.settings.top_k))
+        hits = self.retriever.retrieve(q, max(2 * k, self.settings.top_k), filters=filters)
         out = [
             c
             for c in _related(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from index import Filters
 from ingest import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,27 @@ log = logging.getLogger(__name__)
 ANSWER_CONCURRENCY = 2
 
 
+def filters_from(obj: object) -> Filters:
+    """An API caller's filter object → :class:`Filters` (unknown keys are an error)."""
+    if obj is None:
+        return Filters()
+    if not isinstance(obj, dict):
+        raise TypeError("filters must be an object")
+    unknown = set(obj) - {"since", "until", "outlet", "source"}
+    if unknown:
+        raise ValueError(f"unknown filter keys: {', '.join(sorted(map(str, unknown)))}")
+
+    def many(v: object) -> tuple[str, ...]:
+        return (v,) if isinstance(v, str) else tuple(str(x) for x in v or ())  # type: ignore[union-attr]
+
+    return Filters(
+        obj.get("since") or None,
+        obj.get("until") or None,
+        many(obj.get("outlet")),
+        many(obj.get("source")),
+    )
+
+
 def register(settings: Settings) -> None:
     """Add ``/ask`` to the Blocks being built; it shares the chat's answer queue."""
     import gradio as gr
@@ -35,11 +57,23 @@ def register(settings: Settings) -> None:
 
     from .answer import get_engine
 
-    def ask(question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        """Answer one question (with optional prior turns) as the CLI's JSON object."""
+    def ask(
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Answer one question (with optional prior turns) as the CLI's JSON object.
+
+        ``filters``: ``{"since", "until"}`` (YYYY[-MM[-DD]]), ``{"outlet", "source"}`` (a string
+        or a list; ``source`` takes file globs), as the CLI's ``--since/--until/--outlet/--source``.
+        """
         turns = [t for t in history or [] if isinstance(t, dict)]
         try:
-            return get_engine(settings).answer(question or "", history=turns).public()
+            flt = filters_from(filters)
+        except (TypeError, ValueError) as e:
+            return {"question": question, "error": f"bad filters: {e}"}
+        try:
+            return get_engine(settings).answer(question or "", history=turns, filters=flt).public()
         except (IndexError_, StoreError, EmbedderError) as e:
             log.warning("ask failed: %s", e)
             return {"question": question, "error": str(e)}

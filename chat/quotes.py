@@ -7,22 +7,25 @@ import html
 import io
 import json
 
+from index import Filters
 from ingest import Settings
 
 from .models import Citation
 
 
-def find_quotes(query: str, settings: Settings, k: int = 5) -> list[Citation]:
+def find_quotes(
+    query: str, settings: Settings, k: int = 5, filters: Filters | None = None
+) -> list[Citation]:
     """The best-matching sentences of the top passages, one per passage, best first."""
     from .answer import get_engine
 
     engine = get_engine(settings)
-    ans = engine.answer(query)
+    ans = engine.answer(query, filters=filters)
     pool = list(ans.citations) + [
         c for c in ans.related if c.chunk_id not in {x.chunk_id for x in ans.citations}
     ]
     if len(pool) < k:
-        pool += engine.top_quotes(query, k, exclude={c.chunk_id for c in pool})
+        pool += engine.top_quotes(query, k, exclude={c.chunk_id for c in pool}, filters=filters)
     return [c.model_copy(update={"n": i + 1}) for i, c in enumerate(pool[:k])]
 
 

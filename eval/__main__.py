@@ -46,6 +46,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--judge-llm", action="store_true", help="also judge claims with the LLM")
     r.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled local LLM")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    f = sub.add_parser("fusion", help="score every retrieval fusion rule on a gold set")
+    f.add_argument("--gold", nargs="+", type=Path, help="gold .jsonl files (default: eval/gold/)")
+    f.add_argument("--data", help="data folder (RAG_DATA_DIR)")
+    f.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
+    f.add_argument("--pool", type=int, default=20, help="top n of each retriever (default 20)")
+    f.add_argument("--quiet", action="store_true", help="no progress bars")
     b = sub.add_parser("bench", help="performance benchmark with targets and a baseline")
     b.add_argument("--quick", action="store_true", help="small sizes, one round (a few minutes)")
     b.add_argument("--out", default="bench.json", help="results file (default: bench.json)")
@@ -106,6 +112,20 @@ def cmd_run(a: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_fusion(a: argparse.Namespace) -> int:
+    from .fusion import compare, table
+
+    try:
+        items = load_gold(a.gold)
+    except GoldError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus)
+    ensure_index(settings, a.quiet)
+    print(table(compare(settings, items, a.pool), settings.fusion))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -114,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             from .bench import main as bench_main
 
             return bench_main(a)
+        if a.cmd == "fusion":
+            return cmd_fusion(a)
         return cmd_run(a)
     except (IngestError, IndexError_, StoreError, EmbedderError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -149,7 +149,7 @@ def scale_point(
     rounds: int,
 ) -> dict[str, Any]:  # fmt: skip
     """Generate ≈ ``target`` chunks, ingest, build, then time every retriever side by side."""
-    from chat.retrieve import Retriever
+    from index import Retriever
     from index import Searcher, build
     from ingest import ingest
 

@@ -31,6 +31,9 @@ ROWS = [
     ("citation_validity", "citation validity"),
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
+    ("median_answer_chars", "median answer length (chars, answered items)"),
+    ("short_answer_present", "short answer present (answered)"),
+    ("short_answer_match", "short answer matches a gold fact (answered)"),
     ("latency_p50_ms", "latency p50 (ms, Answer.timing_ms)"),
     ("latency_p95_ms", "latency p95 (ms, Answer.timing_ms)"),
     ("wall_p50_ms", "wall p50 (ms)"),
@@ -152,10 +155,12 @@ def markdown(run: EvalRun, thresholds: list[Threshold], gate_failed: list[str] |
     out += ["## Metrics", "", metrics_table(run, thresholds), "", DEFINITIONS, ""]
     modes = {n: s["answer_modes"] for n, s in run.summaries.items()}
     out += [f"Answer modes observed: `{json.dumps(modes, ensure_ascii=False)}`", ""]
+    refusals = {n: s.get("refusals") for n, s in run.summaries.items()}
+    out += [f"Refusal breakdown: `{json.dumps(refusals, ensure_ascii=False)}`", ""]
     out += ["## BM25 tokenizers", ""]
     out += [
         "Retrieval metrics per tokenizer on the primary configuration's queries: BM25 alone, "
-        "and fused with the dense list as `chat.retrieve` fuses them. The project's tokenizer "
+        "and fused with the dense list as `index.retrieve` fuses them. The project's tokenizer "
         "(`RAG_BM25_TOKENIZER`) is chosen from this table.",
         "",
         tokenizer_table(run),

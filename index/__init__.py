@@ -1,11 +1,15 @@
 """Stage 2: offline embeddings in Chroma (embedded or server) plus a Chinese BM25 index.
 
 Public API: :func:`build`, :func:`status`, :func:`drop`, :class:`Searcher` (``dense`` and
-``keyword`` search returning :class:`Hit`), :func:`get_embedder`.
+``keyword`` search returning :class:`Hit`), :class:`Retriever` (fused search with
+:class:`Filters`, one hit per story), :func:`as_retriever` (the same as a llama-index
+retriever), :func:`get_embedder`.
 """
 
 from .build import BuildReport, build, drop, read_manifest, status
 from .embed import Embedder, EmbedderError, get_embedder
+from .llama import as_retriever
+from .retrieve import Filters, Retriever
 from .search import Hit, IndexError_, Searcher
 from .store import StoreError
 
@@ -13,10 +17,13 @@ __all__ = [
     "BuildReport",
     "Embedder",
     "EmbedderError",
+    "Filters",
     "Hit",
     "IndexError_",
+    "Retriever",
     "Searcher",
     "StoreError",
+    "as_retriever",
     "build",
     "drop",
     "get_embedder",

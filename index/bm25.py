@@ -97,6 +97,19 @@ class BM25Index:
                 out.append((self.ids[int(d)], float(s)))
         return out
 
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document, in ``ids`` order (zeros when no query term occurs).
+
+        Fusion needs the BM25 score of passages only the dense list proposed, and filters
+        need the best *allowed* documents rather than the best overall; both read this array.
+        """
+        tokens = tokenize(query, self.mode)
+        vocab = self.model.vocab_dict  # type: ignore[attr-defined]
+        known = [vocab[t] for t in tokens if t in vocab]
+        if not known or not self.ids:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.model.get_scores_from_ids(known), dtype=np.float32)  # type: ignore[attr-defined]
+
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """BM25 idf of each token the corpus contains (unseen tokens are left out)."""
         import math

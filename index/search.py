@@ -9,8 +9,11 @@ back is used again without restarting the app. Searching is safe from several th
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from ingest import Chunk, Settings, load_chunks
 
@@ -30,6 +33,9 @@ class Hit:
     score: float
     retriever: str  # "dense" | "bm25" | "fused"
     rank: int
+    # other passages of the same story that retrieval found (further chunks of the article,
+    # syndicated copies in other files), best first; they ride along instead of taking slots
+    also: tuple[Chunk, ...] = ()
 
 
 class Searcher:
@@ -52,6 +58,7 @@ class Searcher:
         self.chunks = {c.id: c for c in load_chunks(snap / "chunks.jsonl")}
         self.active = set(m.ids)
         self.bm25 = BM25Index.load(snap)
+        self._bm25_pos = {cid: i for i, cid in enumerate(self.bm25.ids)}
         self._lock = threading.Lock()
         self._connect()
         self.embedder = embedder or get_embedder(settings.embedder)
@@ -84,11 +91,13 @@ class Searcher:
         self._stale = False
 
     def dense(self, query: str, k: int, sources: list[str] | None = None) -> list[Hit]:
+        where: dict[str, Any] | None = {"source": {"$in": sources}} if sources else None
+        return self._dense_vec(self.embedder.query(query), k, where)
+
+    def _dense_vec(self, vec: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         import httpx
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
-        vec = self.embedder.query(query)
-        where: dict[str, Any] | None = {"source": {"$in": sources}} if sources else None
         hits: list[Hit] = []
         for attempt in (1, 2, 3):
             with self._lock:  # one thread reconnects; the others then use the new handle
@@ -123,3 +132,47 @@ class Searcher:
                 continue
             hits.append(Hit(c, score, "bm25", len(hits) + 1))
         return hits[:k]
+
+    def candidates(
+        self,
+        query: str,
+        n: int,
+        where: dict[str, Any] | None = None,
+        allow: Callable[[Chunk], bool] | None = None,
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The union of the dense and BM25 top ``n``, with *both* scores for every member.
+
+        ``where`` is a Chroma filter for the dense side; ``allow`` the same filter as a
+        predicate, applied to BM25 over the whole corpus (not to an over-fetched top list, so
+        a narrow date range still finds its best passages). Returns ids, cosines, BM25 scores.
+        """
+        qvec = self.embedder.query(query)
+        dense_ids = [h.chunk.id for h in self._dense_vec(qvec, n, where)]
+        kw = self.bm25.scores(query)
+        order = np.argsort(-kw, kind="stable")
+        kw_ids: list[str] = []
+        for i in order:
+            if kw[i] <= 0 or len(kw_ids) >= n:
+                break
+            cid = self.bm25.ids[int(i)]
+            c = self.chunks.get(cid)
+            if c is not None and cid in self.active and (allow is None or allow(c)):
+                kw_ids.append(cid)
+        ids = list(dict.fromkeys(dense_ids + kw_ids))
+        vecs = self._vectors(ids)
+        cos = np.array([float(np.dot(qvec, vecs[c])) if c in vecs else 0.0 for c in ids])
+        bm = np.array([float(kw[self._bm25_pos[c]]) if c in self._bm25_pos else 0.0 for c in ids])
+        return ids, cos, bm
+
+    def _vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        try:
+            got = self.collection.get(ids=ids, include=["embeddings"])
+        except Exception as e:  # same failure contract as a dense query
+            self._stale = True
+            raise unreachable(self.settings, e) from None
+        return {
+            cid: np.asarray(v, dtype=np.float32)
+            for cid, v in zip(got["ids"], got["embeddings"], strict=True)
+        }

@@ -43,9 +43,10 @@ class Settings(BaseSettings):
     top_k: int = 8
     dense_k: int = 20
     bm25_k: int = 20
-    dense_weight: float = 1.0
-    bm25_weight: float = 1.0
-    rrf_k: int = 60
+    fusion: str = Field(
+        "rrf w=0.5",
+        description="fusion rule of dense and BM25 (`python -m eval fusion` lists and scores them)",
+    )
     reranker: str | None = Field(None, description="sentence-transformers cross-encoder name/path.")
 
     # --- answering ----------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def assert_clean(ans: dict[str, Any], corpus: Path, stream: str = "") -> None:
 
 @pytest.fixture(scope="module")
 def retriever(built_data: Path) -> Any:
-    from chat.retrieve import Retriever
+    from index import Retriever
 
     return Retriever(Settings(corpus_dir=SEEDS, data_dir=built_data))
 

@@ -32,7 +32,7 @@ def built(built_data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def retriever(built: Path) -> Any:
-    from chat.retrieve import Retriever
+    from index import Retriever
 
     return Retriever(Settings(corpus_dir=SEEDS, data_dir=built))
 

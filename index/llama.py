@@ -1,0 +1,82 @@
+"""The project's retriever as a llama-index ``BaseRetriever``, for users of llama-index pipelines.
+
+``as_retriever(settings)`` returns a retriever whose nodes are the chunks the hybrid search
+ranks, each carrying its raw-file address (``source``, ``start``, ``end``) and the article's
+metadata, so a ``RetrieverQueryEngine`` or any llama-index component can cite them exactly.
+llama-index is imported only when this is called (it is slow to import and no stage needs it
+to answer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest import Chunk, Settings
+
+from .retrieve import Filters, Retriever
+
+
+def node_metadata(c: Chunk, retriever: str, rank: int) -> dict[str, Any]:
+    """What a llama-index node says about its chunk: where it is and what it is from."""
+    return {
+        "source": c.source,
+        "start": c.start,
+        "end": c.end,
+        "title": c.title,
+        "date": c.date or "",
+        "outlet": c.outlet or "",
+        "byline": c.byline or "",
+        "article_id": c.article_id,
+        "copy_group": c.copy_group or "",
+        "retriever": retriever,
+        "rank": rank,
+    }
+
+
+def as_retriever(
+    settings: Settings,
+    k: int | None = None,
+    filters: Filters | None = None,
+    retriever: Retriever | None = None,
+) -> Any:
+    """A llama-index ``BaseRetriever`` over the committed index (``k`` stories per query)."""
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+    ours = retriever or Retriever(settings)
+
+    class NewsRetriever(BaseRetriever):
+        """Hybrid (dense ⊕ BM25) retrieval, one node per story, raw offsets in the metadata."""
+
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            hits = ours.retrieve(query_bundle.query_str, k or settings.top_k, filters=filters)
+            return [
+                NodeWithScore(
+                    node=TextNode(
+                        id_=h.chunk.id,
+                        text=h.chunk.text,
+                        metadata=node_metadata(h.chunk, h.retriever, h.rank),
+                        # the model reads the headline and date; offsets are for citing
+                        excluded_llm_metadata_keys=[
+                            "start",
+                            "end",
+                            "article_id",
+                            "copy_group",
+                            "retriever",
+                            "rank",
+                        ],
+                        excluded_embed_metadata_keys=[
+                            "start",
+                            "end",
+                            "article_id",
+                            "copy_group",
+                            "retriever",
+                            "rank",
+                        ],
+                    ),
+                    score=h.score,
+                )
+                for h in hits
+            ]
+
+    return NewsRetriever()
