@@ -14,14 +14,16 @@ from index.embed import USEm3
 from ingest import Settings
 
 from .compose import EN_PREFACE, is_comparison, score
+from .english import in_english
 from .evidence import candidates, entities, load_gazetteer
 from .intent import read_intent
 from .models import Answer, Citation
 from .policy import POLICY
 from .qtype import asks
 from .reader import Reading, terms, unseen_weight
-from .respond import read, render
+from .respond import closest_line, read, render
 from .rewrite import rewrite
+from .spans import warm
 from .verify import verify
 
 REFUSAL = "资料中未找到相关信息。"
@@ -67,6 +69,7 @@ class Engine:
         self.retriever = retriever or Retriever(settings)
         self.gazetteer = load_gazetteer()
         self.semantic = USEm3()
+        warm()  # the reader's tagger: loaded once here, not on the first question
         self.articles: dict[str, str] = {}  # entity scope is the whole article
         self._by_pos: dict[tuple[str, int], Any] = {}  # (article, seq) → chunk, for list items
         self._copies: dict[str, list[str]] = {}  # copy group → sources holding that story
@@ -131,6 +134,8 @@ class Engine:
         if not found:
             related = _related(scored)
             text, cites, verified = (REFUSAL_EN if english else REFUSAL), [], True
+            if not english:
+                text += closest_line(rq, related, self.weights)
         else:
             related = []
             listing = reading.picks[0].ask.listing or is_comparison(need, intent)
@@ -139,6 +144,8 @@ class Engine:
             text, verdicts = verify(text, {c.n: c.quote for c in cites})
             verified = all(v.supported for v in verdicts)
             text += reading.note  # "资料列出了其中X项": about the evidence, not a claim
+            if english:  # the short answer said in English (4.8 trillion yuan (4.8万亿元))
+                short = in_english(short, self.gazetteer) or short
             if english:  # the preface is a label, not a claim: added after verification
                 text = EN_PREFACE + text
         if found and self.llm is not None:
@@ -191,8 +198,6 @@ class Engine:
 
     def read(self, rq: str, scored: list[Any], need: set[str], intent: Any) -> Reading:
         """The reader over the scored sentences (see :mod:`chat.respond`)."""
-        bm25 = self.retriever.searcher.bm25
-        unseen = unseen_weight(len(bm25.ids))
         by_pos = {(s.cand.hit.chunk.id, s.cand.pos): s.cand.text for s in scored}
 
         def context(s: Any) -> str:
@@ -202,14 +207,19 @@ class Engine:
 
         return read(
             rq,
-            asks(rq),
+            asks(rq, intent.english),
             scored,
             need,
             is_comparison(need, intent),
-            lambda text: terms(text, bm25.idf, unseen),
+            self.weights,
             context,
             english=intent.english,
         )
+
+    def weights(self, text: str) -> dict[str, float]:
+        """The content words of ``text`` weighted by their IDF in this corpus."""
+        bm25 = self.retriever.searcher.bm25
+        return terms(text, bm25.idf, unseen_weight(len(bm25.ids)))
 
     def copies(self, chunk: Any) -> list[str]:
         """Other sources of the same story (syndicated copies), for the evidence card."""

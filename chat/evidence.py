@@ -1,7 +1,7 @@
-"""Candidate quotes (sentences or clauses with raw offsets) and how well they answer a question.
+"""Candidate quotes (whole sentences with raw offsets) and the places and years a question names.
 
-Quotes are cut from the raw file through ``ingest``'s own cleaner and sentence splitter, so a
-quote's offsets satisfy the same traceability invariant as the chunks.
+Sentences and their raw spans come with each chunk (``ingest.sentences``), so a quote satisfies
+the chunks' traceability invariant and the raw corpus is never read at query time.
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from index import Hit
-from ingest import squash
-from ingest.clean import Span, clean_range
-from ingest.layout import split_sentences
+from ingest import sentences, squash
 from ingest.reader import BadFile, decode
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-CLAUSE = re.compile(r"[^，、：,:]+[，、：,:]?")
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,8 @@ class Candidate:
 
 
 class RawFiles:
-    """Decoded raw files by source name; quotes are cut from these."""
+    """Decoded raw files by source name: for eval and tests that check quotes against the raw
+    corpus. The answer path never reads raw files."""
 
     def __init__(self, corpus_dir: Path) -> None:
         self.root = corpus_dir
@@ -44,50 +42,12 @@ class RawFiles:
             return None
 
 
-def _windows(sent: Span, max_chars: int = 120) -> list[Span]:
-    """Long sentences become clause windows of up to ``max_chars`` characters."""
-    if len(sent) <= max_chars + 30:
-        return [sent]
-    out: list[Span] = []
-    cur_start, cur_end = 0, 0
-    for m in CLAUSE.finditer(sent.text):
-        if m.end() - cur_start > max_chars and cur_end > cur_start:
-            out.append(sent.slice(cur_start, cur_end))
-            cur_start = cur_end
-        cur_end = m.end()
-    out.append(sent.slice(cur_start, len(sent.text)))
-    return [w.strip() for w in out if w.strip().text]
-
-
-def _split_headings(raw: str, sent: Span) -> list[Span]:
-    """Cut a subheading off the sentence it was cleaned into (``多项指标高位运行近年来，…``).
-
-    The cleaner joins lines, so a heading line shows up as an unpunctuated prefix that ended at
-    a raw line break.
-    """
-    for i in range(1, min(len(sent), 41)):
-        gap = raw[sent.offsets[i - 1] + 1 : sent.offsets[i]]
-        if "\n" in gap:
-            head = sent.text[:i]
-            if not re.search(r"[，。、；：,;:！？]", head) and i < len(sent):
-                return [sent.slice(0, i), sent.slice(i, len(sent))]
-            break
-    return [sent]
-
-
-def candidates(hit: Hit, raw: str | None) -> list[Candidate]:
-    """Sentences/clauses of a hit's chunk, each traceable to the raw file."""
-    c = hit.chunk
-    if raw is None or c.end > len(raw):
-        return []
-    span = clean_range(raw, c.start, c.end)
-    if squash(span.text) != squash(c.text):  # file changed since indexing: no quote we can trust
-        return []
+def candidates(hit: Hit) -> list[Candidate]:
+    """The whole sentences of a hit's chunk, each with its raw offsets (no raw file read)."""
     out: list[Candidate] = []
-    for sent in split_sentences(span):
-        for w in (w for part in _split_headings(raw, sent) for w in _windows(part)):
-            if len(squash(w.text)) >= 6:
-                out.append(Candidate(hit, w.text, w.start, w.end, len(out)))
+    for text, start, end in sentences(hit.chunk):
+        if len(squash(text)) >= 6:
+            out.append(Candidate(hit, text, start, end, len(out)))
     return out
 
 

@@ -1,7 +1,8 @@
-"""What kind of answer a question wants, read from its wording (Chinese or English).
+"""Retrieval-scoring cues read from a question's wording (Chinese or English).
 
-These cues decide how many quotes an answer needs and what a supporting quote must contain:
-``多少亿元`` needs an amount in 亿元, ``哪四项`` an enumeration, ``谁`` a speaker.
+These cues weigh candidate sentences before the reader reads them (:mod:`chat.compose`):
+``多少亿元`` favours an amount in 亿元, ``哪四项`` the sentence announcing four items. The answer
+type the reader extracts is :mod:`chat.qtype`'s.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ LIST = re.compile(
 )
 MULTI = re.compile(r"[？?].+[？?]|分别|以及|和.+各|与.+各|compare|respectively", re.I)
 COUNTED = re.compile(r"哪([一二三四五六七八九十两]+|\d+)[大项个条类方面]")
-WHO = re.compile(r"谁|哪位|什么人|who\b", re.I)
-SPEAKER = re.compile(r"表示|告诉|指出|介绍|说|强调|认为|透露")
 
 
 @dataclass(frozen=True)
@@ -42,18 +41,8 @@ class Intent:
     unit: str | None
     listing: bool
     multi: bool
-    who: bool
     count: str | None = None  # "四" in "哪四项"
-    english: bool = False  # cross-lingual: weaker scores, so show more quotes and accept lower
-
-    @property
-    def floor(self) -> float:
-        """Runner-up quotes must score this share of the best one."""
-        return 0.6 if self.listing or self.multi or self.english else 0.75
-
-    @property
-    def max_quotes(self) -> int:
-        return 6 if self.listing else 4 if self.multi else 3
+    english: bool = False  # cross-lingual: scored mostly by similarity
 
 
 def read_intent(question: str) -> Intent:
@@ -65,7 +54,6 @@ def read_intent(question: str) -> Intent:
         unit=unit.group(1) if unit else None,
         listing=bool(LIST.search(question)),
         multi=bool(MULTI.search(question)),
-        who=bool(WHO.search(question)),
         count=count.group(1) if (count := COUNTED.search(question)) else None,
         english=is_english(question),
     )

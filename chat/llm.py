@@ -27,6 +27,7 @@ from .compose import Scored
 from .evidence import places
 from .llm_context import REFUSED, Gate, cite, passages, strip_refusal
 from .models import Citation
+from .qtype import asks
 from .rewrite import FOLLOWUP, last_user_turn, rewrite
 from .verify import CITE, MARKUP, Verdict, check, claims, repeats, verify
 
@@ -202,6 +203,31 @@ def _error_notice(e: BaseException) -> str:
     return f"大模型服务不可用（{why}），已改用检索摘录。"
 
 
+KIND_LABELS = {
+    "percent": "百分比",
+    "money": "金额（数字和单位）",
+    "quantity": "数量（数字和单位）",
+    "duration": "时长",
+    "date": "日期",
+    "person": "人名或机构名",
+    "org": "机构名称",
+    "place": "地名",
+    "title": "名称",
+}
+
+
+def kind_label(question: str) -> str:
+    """The expected answer type, in words the model reads (the first part's, for multi-part)."""
+    parts = asks(question)
+    kinds = parts[0].kinds if parts else frozenset()
+    if len(kinds) > 2:  # any number: say so rather than pick one
+        return KIND_LABELS["quantity"]
+    for k in KIND_LABELS:
+        if k in kinds:
+            return KIND_LABELS[k]
+    return "列举" if parts and parts[0].listing else "简短描述"
+
+
 def llm_answer(
     engine: Any,
     q: str,
@@ -228,12 +254,20 @@ def llm_answer(
     numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(ps, 1))  # titles get copied
     messages = [
         {"role": "system", "content": prompt("system.txt")},
-        {"role": "user", "content": prompt("user.txt").format(passages=numbered, question=rq)},
+        {
+            "role": "user",
+            "content": prompt("user.txt").format(
+                passages=numbered, question=rq, kind=kind_label(rq)
+            ),
+        },
     ]
     sources = {i: p.text for i, p in enumerate(ps, 1)}
 
+    kinds = frozenset(k for a in asks(rq) for k in a.kinds)
+
     def test(claim: str) -> Verdict:
-        return check(claim, sources, prompts(), sorted(places(claim, engine.gazetteer)))
+        names = sorted(places(claim, engine.gazetteer))
+        return check(claim, sources, prompts(), names, question=rq, kinds=kinds)
 
     gate = Gate(lambda claim: test(claim).supported, on_token)
     try:

@@ -16,16 +16,16 @@ from typing import Any
 
 from ingest import squash
 
-from .compose import Scored, citation, select
+from .compose import Scored, citation
 from .evidence import Candidate, entities
 from .intent import read_intent
 from .models import Citation
+from .policy import POLICY
 from .verify import CITE, CLAIM, numbers
 
 REFUSED = ("资料中未找到相关信息", "Not found in the sources")
 SETTLED = re.compile(r"[^\s\[\]\d]")  # text after a sentence that cannot be its ``[n]``
 LEADING = re.compile(r"\s*((?:\[\d+\]\s*)+)(.+)$", re.S)
-MAX_PASSAGES, MIN_PASSAGES, PASSAGE_CHARS, CONTEXT_CHARS = 5, 3, 250, 1100
 
 
 @dataclass
@@ -46,25 +46,28 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 
 def passages(engine: Any, q: str, rq: str, scored: list[Scored]) -> list[Passage]:
-    """The embedded layer's quotes, then close runners-up, each with its next sentence if short."""
+    """The reader's sentences, then close runners-up, each with its next sentence if short."""
     if not scored:
         return []
-    chosen = select(scored, entities(rq, engine.gazetteer), read_intent(q))[:MAX_PASSAGES]
-    extra = [s for s in scored if s.score >= 0.6 * scored[0].score]
+    reading = engine.read(rq, scored, entities(rq, engine.gazetteer), read_intent(q))
+    chosen = [pk.s for pk in reading.picks][: POLICY.llm_max_passages] or scored[:1]
+    extra = [s for s in scored if s.score >= POLICY.llm_runner_up * scored[0].score]
     by_pos = {(s.cand.hit.chunk.id, s.cand.pos): s.cand for s in scored}
     first = {id(s) for s in chosen}
     used: list[Candidate] = []
     out: list[Passage] = []
     size = 0
     for s in chosen + extra:
-        if id(s) not in first and len(out) >= MIN_PASSAGES:
+        if id(s) not in first and len(out) >= POLICY.llm_min_passages:
             break
         c = s.cand
-        if any(_overlaps(c, u) for u in used) or (out and size + len(c.text) > CONTEXT_CHARS):
+        if any(_overlaps(c, u) for u in used) or (
+            out and size + len(c.text) > POLICY.llm_context_chars
+        ):
             continue
         p = Passage([c], c)
         nb = by_pos.get((c.hit.chunk.id, c.pos + 1))  # often finishes the quote's thought
-        fits = nb is not None and len(c.text) + len(nb.text) <= PASSAGE_CHARS
+        fits = nb is not None and len(c.text) + len(nb.text) <= POLICY.llm_passage_chars
         if fits and not any(_overlaps(nb, u) for u in [*used, c]):
             p.parts.append(nb)
         used += p.parts

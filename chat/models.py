@@ -12,6 +12,9 @@ class Citation(BaseModel):
     source: str
     title: str
     byline: str | None = None
+    date: str | None = None  # the article's publication date (ISO), when the file gives one
+    outlet: str | None = None
+    copies: list[str] = Field(default_factory=list, description="Other sources of this story.")
     quote: str
     start: int
     end: int
@@ -23,6 +26,7 @@ class Answer(BaseModel):
     question: str
     answer: str
     found: bool
+    short_answer: str = ""  # the answering span itself (``4.8万亿元``); "" on refusal
     verified: bool
     mode: str  # embedded | llm | llm→embedded (fallback)
     rewritten_query: str

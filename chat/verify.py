@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from ingest import squash
 
+from .spans import quantities
+
 CITE = re.compile(r"\[(\d+)\]")
 NUM = re.compile(r"\d+(?:[.,]\d+)*")
 MARKUP = re.compile(r"<\s*/?\s*[a-z!?][^<>]*>?|\]\(|javascript:", re.I)
@@ -100,12 +102,73 @@ def grounded(claim: str, support: str, avoid: Sequence[str] = (), names: Sequenc
     return "no number or name from the cited passages"
 
 
+DIRECTION = re.compile(
+    r"同比增长|同比下降|增长|增加|提高|提升|上升|突破|达到|超过|接近|下降|减少|降低|回落|下滑|亏损|盈利|"
+    r"不低于|不少于|达|超|近|约"
+)
+BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+RATE_KINDS = {"percent"}
+
+
+def _verb_before(text: str, pos: int, reach: int) -> str:
+    """The direction word closest before ``pos`` (within ``reach`` characters), or ""."""
+    found = list(DIRECTION.finditer(text[max(0, pos - reach) : pos]))
+    return found[-1].group(0) if found else ""
+
+
+def strict(
+    claim: str, support: str, question: str = "", kinds: frozenset[str] = frozenset()
+) -> str:
+    """Why a generated claim misstates its quote, or "".
+
+    Every quantity (number with unit) must be a whole quantity of the quote (``1`` never
+    matches inside ``10%``); the direction word bound to it (增长, 突破, 下降…) must be the
+    quote's own for that quantity; a question asking for a rate needs a rate; and a claim that
+    only restates the question answers nothing.
+    """
+    body, sup = CITE.sub("", claim), support
+    sup_q = [q.text for q in quantities(sup)]
+    for q in quantities(body):
+        if not any(squash(x).startswith(squash(q.text)) for x in sup_q):  # whole, not inside
+            return f"quantity not in its quote: {q.text}"
+        verb = _verb_before(body, q.start, 8)
+        if verb:
+            near = [_verb_before(sup, m.start(), 12) for m in re.finditer(re.escape(q.text), sup)]
+            if not any(v and (verb in v or v in verb) for v in near):
+                return f"{verb}{q.text}: the quote does not say {verb}"
+    spans_text = "".join(q.text for q in quantities(body))
+    for n in BARE.findall(body):
+        if n not in spans_text and not re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])", sup):
+            return f"number not in its quote: {n}"
+    found = quantities(body)
+    rate_asked = kinds & RATE_KINDS and kinds <= RATE_KINDS | {"quantity"}
+    if rate_asked and found and not any(q.kind == "percent" for q in found):
+        return "the question asks for a rate"
+    if question and restates(body, question):
+        return "restates the question"
+    return ""
+
+
+def restates(claim: str, question: str) -> bool:
+    """A claim whose words are all the question's: no new fact in it."""
+    c, q = squash(claim), squash(question)
+    grams = {c[i : i + 2] for i in range(len(c) - 1) if CJK.match(c[i]) or c[i].isalnum()}
+    new = {g for g in grams if g not in q and re.search(r"[\u3400-\u9fff\w]{2}", g)}
+    return bool(grams) and len(new) <= 1
+
+
 def check(
-    claim: str, passages: dict[int, str], avoid: Sequence[str] = (), names: Sequence[str] = ()
+    claim: str,
+    passages: dict[int, str],
+    avoid: Sequence[str] = (),
+    names: Sequence[str] = (),
+    question: str = "",
+    kinds: frozenset[str] = frozenset(),
 ) -> Verdict:
-    """:func:`judge` plus :func:`grounded`: the test for text a model wrote."""
+    """:func:`judge`, :func:`grounded` and :func:`strict`: the test for text a model wrote."""
     v = judge(claim, passages)
     if not v.supported:
         return v
-    why = grounded(claim, "".join(passages[n] for n in v.cites), avoid, names)
+    support = "".join(passages[n] for n in v.cites)
+    why = grounded(claim, support, avoid, names) or strict(claim, support, question, kinds)
     return Verdict(claim, v.cites, not why, why)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -173,3 +174,35 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+# --- the reader's answer shape (issue 13) ---------------------------------------------------
+
+
+def median_length(answers: Sequence[str]) -> float | None:
+    """Median character length of the answers given (refusals excluded by the caller)."""
+    return float(statistics.median(len(a) for a in answers)) if answers else None
+
+
+def short_answer_match(short: str, facts: Sequence[Sequence[str]], gold: str = "") -> bool:
+    """The short answer states a gold fact, or is itself part of the gold answer.
+
+    Containment either way: ``2300万美元至2600万美元之间`` matches the fact ``2300万美元至2600万美元``
+    and ``首尔家庭法院`` matches a short answer ``家庭法院`` only through the gold answer text.
+    """
+    s = normalize(short)
+    if not s:
+        return False
+    alts = [normalize(a) for g in facts for a in g] + ([normalize(gold)] if gold else [])
+    return any(a and (a in s or (s in a and 2 * len(s) >= len(a))) for a in alts)
+
+
+def refusal_breakdown(answerable: Sequence[bool], found: Sequence[bool]) -> dict[str, int]:
+    """Counts of right and wrong refusals and answers: the confusion matrix of ``found``."""
+    pairs = list(zip(answerable, found, strict=True))
+    return {
+        "answered_answerable": sum(a and f for a, f in pairs),
+        "refused_answerable": sum(a and not f for a, f in pairs),
+        "refused_unanswerable": sum(not a and not f for a, f in pairs),
+        "answered_unanswerable": sum(not a and f for a, f in pairs),
+    }

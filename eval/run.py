@@ -46,6 +46,7 @@ class ItemResult:
     facts: list[list[str]]
     evidence: list[dict[str, str]]
     answer: str = ""
+    short_answer: str = ""
     found: bool = False
     mode: str = ""
     rewritten_query: str = ""
@@ -56,6 +57,7 @@ class ItemResult:
     reciprocal_rank: float | None = None
     evidence_recall: float | None = None
     fact_correct: bool | None = None
+    short_match: bool | None = None  # answerable and answered: the short answer states a fact
     claims: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     evidence_cited: list[bool] = field(default_factory=list)
@@ -87,6 +89,7 @@ def evaluate_item(
         facts=item.facts,
         evidence=[asdict(e) for e in item.evidence],
         answer=ans.answer,
+        short_answer=ans.short_answer,
         found=ans.found,
         mode=ans.mode,
         rewritten_query=ans.rewritten_query,
@@ -112,6 +115,8 @@ def evaluate_item(
         r.evidence_recall = m.evidence_recall(texts, quotes)
     if item.answerable:
         r.fact_correct = m.fact_correct(ans.answer, ans.found, item.facts)
+        if ans.found:
+            r.short_match = m.short_answer_match(ans.short_answer, item.facts, item.answer)
         r.evidence_cited = [
             m.evidence_cited(
                 e.source, e.quote, m.locate(e.quote, corpus.get(e.source) or ""), ans.citations

@@ -48,4 +48,11 @@ def summarize(results: list[ItemResult]) -> dict[str, Any]:
         "citations": len(cites),
         "failed_items": sum(bool(r.failures) for r in results),
         "answer_modes": dict(Counter(r.mode for r in results)),
+        # the reader's answer shape: short answers, the span, and who was refused
+        "median_answer_chars": m.median_length([r.answer for r in results if r.found]),
+        "short_answer_present": m.rate([bool(r.short_answer) for r in ans if r.found]),
+        "short_answer_match": m.rate([bool(r.short_match) for r in ans if r.found]),
+        "refusals": m.refusal_breakdown(
+            [r.answerable for r in results], [r.found for r in results]
+        ),
     }

@@ -1,0 +1,85 @@
+"""Every weight and threshold of the answer stage, in one place.
+
+Each field says what it trades and which measurement set it. "seeds" is eval/gold/gold.jsonl
+over seeds/; "crud-cal" is the calibration part of crud-dev (items whose id hash is even, see
+``eval.calibrate``), "crud-held" the other part, which no constant was fitted on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Policy:
+    # --- candidate scoring (chat.compose.score) -------------------------------------------
+    # Lexical share (IDF-weighted question tokens in the sentence) vs. passage similarity.
+    # More lexical = exact figures and names win; more semantic = paraphrases win. seeds.
+    lexical_weight: float = 0.6
+    semantic_weight: float = 0.4
+    # English questions match Chinese text only through numbers and Latin names, so the
+    # cross-lingual similarity carries them. seeds (english items).
+    lexical_weight_en: float = 0.25
+    semantic_weight_en: float = 0.75
+    # Retrieval rank prior 1/(1+rank): breaks ties toward the passage retrieval trusted. seeds.
+    rank_prior: float = 0.15
+    # The user's own words count this much more than words a follow-up rewrite added. seeds.
+    focus_boost: float = 2.0
+    # A document's name in 《》 says which document, not the answer: its tokens count less. seeds.
+    doc_name_weight: float = 0.5
+    # Multipliers for a sentence lacking what the question asks for (a quantity, a date, the
+    # asked unit): lower = stricter typing, higher = more tolerance of loose wording. seeds.
+    missing_number: float = 0.7
+    missing_date: float = 0.8
+    missing_unit: float = 0.8
+    # "哪四项…": the sentence that announces that many items gets this bonus. seeds (list).
+    count_bonus: float = 0.3
+
+    # --- the reader (chat.reader) ---------------------------------------------------------
+    # How many of the best-scored sentences the reader reads for a span. More = more recall of
+    # answers ranked low, more risk of a distractor's span; and more time. seeds + crud-cal.
+    read_top: int = 12
+    # Reader score = coverage + this × candidate score: how much retrieval/semantic agreement
+    # counts next to the question's constraints being satisfied. seeds + crud-cal.
+    cand_weight: float = 0.5
+    # A constraint word found not in the sentence but in its title or neighbouring sentence
+    # counts this share: the subject of a news sentence is often only in the headline.
+    # Higher = more answers whose subject is implicit, more distractors from the same story.
+    # seeds + crud-cal.
+    context_credit: float = 0.5
+    # THE refusal threshold: the best sentence's IDF-weighted share of the question's
+    # constraint words (see ``coverage``). Below it: 资料中未找到相关信息. Calibrated on seeds +
+    # crud-cal together (``python -m eval.calibrate``); crud-held reported separately.
+    refusal_threshold: float = 0.55
+    # English questions share only numbers and names with Chinese text: their coverage is
+    # measured on the rewritten query's Latin tokens and runs lower. seeds (english items).
+    refusal_scale_en: float = 0.0
+    # ...so an English answer needs instead a candidate score (lexical + cross-lingual
+    # similarity) of at least this. seeds (english items).
+    english_min_score: float = 0.28
+
+    # --- the answer text ------------------------------------------------------------------
+    # The answering clause window may grow to this many characters to hold the constraints
+    # the sentence covers; beyond it the window keeps the span and the most constraints that
+    # fit. Shorter = terser answers, more facts of multi-part sentences cut. seeds + crud-cal.
+    window_chars: int = 80
+    # A window must keep this share of the sentence's covered constraint weight; lower =
+    # shorter answers that may drop the subject. seeds + crud-cal.
+    window_keep: float = 0.7
+    # At most this many evidence cards, unless the question asks for a list or comparison.
+    max_cards: int = 3
+    max_cards_list: int = 8
+    # List items are looked for this many characters past the sentence that announces them.
+    list_reach: int = 300
+
+    # --- LLM mode -------------------------------------------------------------------------
+    # Passages in the prompt: fewer = faster prefill on a local model, more = more recall.
+    llm_max_passages: int = 5
+    llm_min_passages: int = 3
+    llm_passage_chars: int = 250
+    llm_context_chars: int = 1100
+    # Runner-up quotes scoring at least this share of the best join the LLM's context.
+    llm_runner_up: float = 0.6
+
+
+POLICY = Policy()

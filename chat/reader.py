@@ -1,0 +1,229 @@
+"""The reader: find the span that answers, cut the shortest clause that holds it, or refuse.
+
+For each thing asked (:mod:`chat.qtype`), the best-scored sentences are read for spans of the
+expected type (:mod:`chat.spans`). A sentence counts when it satisfies the question's
+constraints: the IDF-weighted share of the question's content words it (or, at a discount,
+its headline and neighbours) contains is its *coverage*. The answer is the shortest run of
+clauses holding the span and most of that coverage, cited ``[n]`` to the whole sentence; the
+short answer is the span. No sentence with a span above the one refusal threshold → refusal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .compose import Scored
+from .policy import Policy
+from .qtype import Ask, content
+from .spans import Span, spans
+
+CLAUSE_END = re.compile(r"[，；：,;:。！？!?]")
+OPEN, CLOSE = '“《（(「‘"', '”》）)」’"'
+LEAD = re.compile(r"^[的了是为将在以对与和及并而且即：:，,、\s]+")
+TRAIL = re.compile(r"[的了是为将在以对与和及并，,、；;：:\s。]+$")
+
+
+@dataclass
+class Pick:
+    """One answering sentence: the scored candidate, its span and its clause window."""
+
+    s: Scored
+    ask: Ask
+    cov: float
+    score: float
+    win: tuple[int, int]
+    span: Span | None
+    short: str
+
+
+@dataclass
+class Reading:
+    found: bool
+    picks: list[Pick] = field(default_factory=list)
+    short: str = ""
+    note: str = ""  # 资料列出了其中X项
+    cov: float = 0.0  # the best pick's coverage before the threshold: what calibration reads
+
+
+def terms(
+    question: str, idf: Callable[[list[str]], dict[str, float]], unseen: float
+) -> dict[str, float]:
+    """Content words of the question and their weights (IDF; words the corpus lacks: ``unseen``)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    words: list[str] = []
+    for run in content(question):
+        for w in jieba.lcut(run):
+            w = w.strip().lower()
+            if (len(w) >= 2 or (w.isascii() and w.isalnum())) and w not in words:
+                words.append(w)
+    known = idf(["w:" + w for w in words])
+    grams = idf([w[i : i + 2] for w in words for i in range(len(w) - 1)] + words)
+    out = {}
+    for w in words:
+        if "w:" + w in known:
+            out[w] = known["w:" + w]
+        elif w in grams:
+            out[w] = grams[w]
+        else:
+            bg = [grams.get(w[i : i + 2], unseen) for i in range(len(w) - 1)]
+            out[w] = max(bg) if bg else unseen
+    return out
+
+
+def credit(word: str, text: str) -> float:
+    """1 for the word itself; a long word whose bigrams all occur scattered earns half."""
+    if word in text:
+        return 1.0
+    if len(word) >= 3:
+        grams = [word[i : i + 2] for i in range(len(word) - 1)]
+        share = sum(g in text for g in grams) / len(grams)
+        return 0.5 * share if share >= 0.5 else 0.0
+    return 0.0
+
+
+def coverage(text: str, context: str, w: dict[str, float], ctx_credit: float) -> float:
+    """IDF-weighted share of the question's words in ``text`` (``context`` at a discount)."""
+    total = sum(w.values())
+    if not total:
+        return 0.0
+    low, ctx = text.lower(), context.lower()
+    got = sum(v * max(credit(t, low), ctx_credit * credit(t, ctx)) for t, v in w.items())
+    return got / total
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Clause ranges of a sentence, never cut inside quotes, titles or brackets."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in OPEN and not (ch == '"' and depth):
+            depth += 1
+        elif ch in CLOSE and depth:
+            depth -= 1
+        elif depth == 0 and CLAUSE_END.match(ch):
+            out.append((start, i + 1))
+            start = i + 1
+    if start < len(text):
+        out.append((start, len(text)))
+    return [c for c in out if text[c[0] : c[1]].strip()]
+
+
+def window(
+    text: str, span: tuple[int, int] | None, w: dict[str, float], p: Policy
+) -> tuple[int, int]:
+    """The shortest clause run holding ``span`` and ``window_keep`` of the sentence's coverage."""
+    cl = clauses(text)
+    if not cl:
+        return 0, len(text)
+    full = coverage(text, "", w, 0.0)
+    best: tuple[float, int, int] | None = None
+    for i in range(len(cl)):
+        for j in range(i, len(cl)):
+            a, b = cl[i][0], cl[j][1]
+            if span is not None and not (a <= span[0] and span[1] <= b):
+                continue
+            if b - a > p.window_chars and (i != j):
+                continue
+            cov = coverage(text[a:b], "", w, 0.0)
+            good = cov >= p.window_keep * full - 1e-9
+            key = (0 if good else 1, (b - a) if good else -cov, a)
+            if best is None or key < best:
+                best = key  # type: ignore[assignment]
+                chosen = (a, b)
+    if best is None:
+        return (span[0], span[1]) if span else (0, len(text))
+    return chosen
+
+
+def novel(text: str, question: str) -> str:
+    """The longest run of ``text`` the question does not already say (a description's gist)."""
+    q = question.lower()
+    low = text.lower()
+    said = [False] * len(text)
+    for i in range(len(text) - 1):
+        if low[i : i + 2] in q:
+            said[i] = said[i + 1] = True
+    best, cur_start = (0, 0), None
+    for i, s in enumerate([*said, True]):
+        if not s and cur_start is None:
+            cur_start = i
+        elif s and cur_start is not None:
+            if i - cur_start > best[1] - best[0]:
+                best = (cur_start, i)
+            cur_start = None
+    out = text[best[0] : best[1]]
+    out = TRAIL.sub("", LEAD.sub("", out))
+    return out if len(re.sub(r"\W", "", out)) >= 2 else ""
+
+
+def _unit_ok(span: Span, unit: str | None) -> bool:
+    if not unit:
+        return True
+    core = unit if unit.endswith("元") and len(unit) > 1 else unit[-1]
+    return core in span.text
+
+
+def _typed_spans(text: str, ask: Ask, question: str) -> list[Span]:
+    """Spans of the asked type that the question does not already state (no restatement)."""
+    q = question
+    return [
+        s
+        for s in spans(text, ask.kinds)
+        if s.text not in q
+        and _unit_ok(s, ask.unit)
+        and not (s.kind == "date" and re.fullmatch(r"\d{4}年", s.text) and "年" not in ask.text)
+    ]
+
+
+def read_one(
+    ask: Ask,
+    question: str,
+    scored: list[Scored],
+    w_all: dict[str, float],
+    w_ask: dict[str, float],
+    ok: Callable[[Scored], bool],
+    context: Callable[[Scored], str],
+    p: Policy,
+) -> Pick | None:
+    """The best answering sentence for one ask among the top ``read_top`` candidates."""
+    top = scored[0].score if scored else 1.0
+    best: Pick | None = None
+    for s in scored[: p.read_top]:
+        if not ok(s):
+            continue
+        text = s.cand.text
+        cov = coverage(text, context(s), w_all, p.context_credit)
+        if ask.typed:
+            found = _typed_spans(text, ask, question)
+            if not found:
+                continue
+
+            # the span nearest to the ask's own words: its clause covers the most of them
+            def near(sp: Span, text: str = text) -> float:
+                a, b = next(((a, b) for a, b in clauses(text) if a <= sp.start < b), (0, len(text)))
+                return coverage(text[a:b], "", w_ask, 0.0)
+
+            span = max(found, key=lambda sp: (near(sp), -sp.start))
+            win = window(text, (span.start, span.end), w_ask, p)
+            short = span.text
+        else:
+            win = window(text, None, w_ask, p)
+            short = novel(text[win[0] : win[1]], question)
+            if not short:
+                continue
+            span = None
+        score = cov + p.cand_weight * (s.score / top if top > 0 else 0.0)
+        if best is None or score > best.score:
+            best = Pick(s, ask, cov, score, win, span, short)
+    return best
+
+
+def unseen_weight(n_docs: int) -> float:
+    """The IDF a word no passage contains would have: the rarest possible."""
+    return math.log(1 + (n_docs + 0.5) / 0.5)

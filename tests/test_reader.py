@@ -1,0 +1,112 @@
+"""The reader's heuristics on invented sentences: answer types, spans, clauses, coverage, refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat.policy import POLICY
+from chat.qtype import asks, content
+from chat.reader import clauses, coverage, credit, novel, window
+from chat.spans import dates, names, quantities, spans, titles
+
+
+def kinds(q: str) -> list[set[str]]:
+    return [set(a.kinds) for a in asks(q)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("某市去年的软件收入是多少亿元？", {"money"}),
+        ("某县的粮食产量增长了多少？", {"percent"}),
+        ("某县的合作社增加了多少家？", {"quantity", "money", "duration"}),
+        ("某大桥是哪一天通车的？", {"date"}),
+        ("完成改造需要多长时间？", {"duration"}),
+        ("谁为该展览揭幕？", {"person", "org"}),
+        ("哪家银行发放了首笔贷款？", {"org"}),
+        ("本届论坛的主题是什么？", {"title"}),
+        ("该镇推出了什么新服务？", set()),
+    ],
+)
+def test_question_type(question: str, expected: set[str]) -> None:
+    assert kinds(question)[0] == expected
+
+
+def test_multi_part_question_types_each_part() -> None:
+    parts = asks("某区一季度实现营收多少？同比增长多少？")
+    assert [set(p.kinds) for p in parts] == [{"money", "quantity"}, {"percent"}]
+    two = asks("细则涉及多少个方面、多少条措施？")
+    assert [p.unit for p in two] == ["个", "条"]
+
+
+def test_list_question_reads_its_count() -> None:
+    (a,) = asks("该计划有哪五大任务？")
+    assert a.listing and a.count == 5 and not a.kinds
+
+
+def test_content_drops_question_words_without_joining_neighbours() -> None:
+    runs = content("某县在哪一天开放了新的图书馆？")
+    assert "开放" in "".join(runs) and "哪" not in "".join(runs)
+    assert all("县开" not in r for r in runs)
+
+
+def test_quantities_are_whole_tokens_with_ranges() -> None:
+    text = "预计收入在1200万元至1500万元之间，同比增长7.5%，2021年新增36家门店。"
+    got = {(s.kind, s.text) for s in quantities(text)}
+    assert ("money", "1200万元至1500万元之间") in got
+    assert ("percent", "7.5%") in got
+    assert ("quantity", "36家") in got
+    assert not any(s.text.startswith("2021") for s in quantities(text))  # a year is a date
+
+
+def test_counting_words_are_not_quantities() -> None:
+    assert quantities("一个小组走访了两户人家") == []
+
+
+def test_dates_keep_the_whole_date() -> None:
+    got = [s.text for s in dates("活动于3月15日启动，将持续到2026年年底。")]
+    assert got == ["3月15日", "2026年年底"]
+    assert [s.kind for s in spans("3月15日启动", frozenset({"date", "duration"}))] == ["date"]
+
+
+def test_titles_and_quoted_names() -> None:
+    got = [s.text for s in titles("会议以“绿色出行，低碳生活”为主题，发布《某某白皮书》。")]
+    assert got == ["“绿色出行，低碳生活”", "《某某白皮书》"]
+
+
+def test_organisation_grows_to_its_full_name() -> None:
+    got = {s.text for s in names("此案由东海省滨江市中级人民法院审理。") if s.kind == "org"}
+    assert any(t.endswith("人民法院") and len(t) >= 8 for t in got), got
+
+
+def test_clauses_never_cut_inside_quotes() -> None:
+    text = "主题为“合作，共赢”，会期三天。"
+    assert [text[a:b] for a, b in clauses(text)] == ["主题为“合作，共赢”，", "会期三天。"]
+
+
+def test_credit_and_coverage() -> None:
+    assert credit("果园", "新建果园十处") == 1.0
+    assert credit("苹果园", "苹果和果园") == 0.5  # every bigram, but scattered
+    assert credit("苹果园", "香蕉") == 0.0
+    w = {"果园": 2.0, "新建": 1.0}
+    assert coverage("新建果园", "", w, 0.5) == pytest.approx(1.0)
+    assert coverage("新建", "果园", w, 0.5) == pytest.approx((1.0 + 0.5 * 2.0) / 3.0)
+
+
+def test_window_is_the_shortest_clause_run_holding_span_and_constraints() -> None:
+    text = "据介绍，今年上半年，该区果园面积达到1200亩，比去年多出三成，成为全市第一。"
+    start = text.index("1200亩")
+    w = {"果园": 2.0, "面积": 1.0}
+    a, b = window(text, (start, start + 5), w, POLICY)
+    assert text[a:b].rstrip("，") == "该区果园面积达到1200亩"
+
+
+def test_window_without_span_picks_the_covering_clause() -> None:
+    text = "为方便居民，该街道推出了夜间托管服务，受到家长欢迎。"
+    a, b = window(text, None, {"街道": 1.0, "推出": 1.0}, POLICY)
+    assert text[a:b].rstrip("，") == "该街道推出了夜间托管服务"
+
+
+def test_novel_returns_what_the_question_does_not_say() -> None:
+    assert novel("该街道推出了夜间托管服务", "该街道推出了什么服务？") == "夜间托管"
+    assert novel("该街道推出了服务", "该街道推出了什么服务？") == ""  # a restatement
