@@ -9,6 +9,7 @@ traceability invariant, the quote verifier in ``chat`` and the metrics in ``eval
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -70,6 +71,10 @@ class Span:
 
     def slice(self, i: int, j: int) -> Span:
         return Span(self.text[i:j], self.offsets[i:j])
+
+    def after(self, pos: int) -> Span:
+        """The part that starts at raw offset ``pos`` or later (header and dateline cuts)."""
+        return self.slice(bisect.bisect_left(self.offsets, pos), len(self.text))
 
     def strip(self) -> Span:
         i, j = 0, len(self.text)

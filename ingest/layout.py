@@ -12,6 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from .boiler import is_boiler
 from .clean import Span, clean_range, is_junk
 
 TERMINAL = "。！？；：!?;:…"
@@ -41,7 +42,7 @@ ENUMERATED = re.compile(
 class Block:
     """A paragraph after line joining; ``sents`` may lose members to de-duplication."""
 
-    kind: str  # heading | byline | dateline | marker | signoff | body
+    kind: str  # heading | byline | dateline | marker | signoff | body | furniture
     sents: list[Span]
     raw_text: str = ""  # whitespace-folded raw text, for bylines/sign-offs where spaces matter
     signoff: str | None = None
@@ -150,6 +151,17 @@ def fold_raw(raw: str, span: Span) -> str:
     return " ".join("".join(ch for ch in raw[span.start : span.end] if not is_junk(ch)).split())
 
 
+META_LINE = re.compile(
+    r"^(?:发布时间|发稿时间|发表时间|更新时间|时间|日期|来源|作者|编辑|责任编辑|流程编辑)\s*[：:]"
+    r"|^\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s*\d{1,2}:\d\d(?::\d\d)?)?$"
+)
+
+
+def furniture(text: str) -> bool:
+    """Labelled metadata lines, bare timestamps and boilerplate lines: never a headline or body."""
+    return (len(text) <= 80 and bool(META_LINE.match(text))) or is_boiler(text)
+
+
 def classify(raw: str, para: Span) -> Block:
     text = para.text
     block = Block(kind="body", sents=split_sentences(para), raw_text=fold_raw(raw, para))
@@ -165,6 +177,8 @@ def classify(raw: str, para: Span) -> Block:
             block.byline = re.sub(r"\s", "", m.group(1))
     elif len(text) <= 40 and not ends_closed(text) and not re.search(r"[。！？]", text):
         block.kind = "heading"
+    if block.kind in ("body", "heading") and furniture(text):
+        block.kind = "furniture"
     if block.kind in ("body", "dateline") and (m := SIGNOFF_TAIL.search(text)):
         block.signoff = re.sub(r"\s", "", m.group(1))
     return block

@@ -10,12 +10,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunk import make_chunks
-from .clean import Span, squash
-from .layout import classify, paragraphs
+from .assemble import process as assemble
+from .clean import squash
 from .models import Article, Chunk
 from .reader import BadFile, RawDoc, list_files, read_doc
-from .segment import dedupe, segment, signature
 from .settings import Settings
 
 log = logging.getLogger("ingest")
@@ -38,54 +36,7 @@ class Report:
 
 def process(doc: RawDoc, settings: Settings) -> tuple[list[Article], list[Chunk], int]:
     """One decoded file → its articles and chunks, plus the number of duplicate sentences dropped."""
-    raw = doc.text
-    blocks = [classify(raw, p) for p in paragraphs(raw)]
-    blocks, dropped = dedupe(blocks)
-    articles: list[Article] = []
-    chunks: list[Chunk] = []
-    for draft in segment(blocks):
-        body = [b for b in draft.blocks if b.kind != "heading" or b not in draft.title]
-        sents: list[Span] = [s for b in body for s in b.sents]
-        if not sents:
-            continue
-        breaks = {b.sents[0].start for b in body}
-        title = "".join(h.text for h in draft.title) or draft.inferred_title or doc.source
-        byline = draft.byline or signature(draft)
-        text = "\n".join(b.text for b in body)
-        spans: list[tuple[int, int]] = []
-        for s in sents:
-            if spans and not squash(raw[spans[-1][1] : s.start]):
-                spans[-1] = (spans[-1][0], s.end)
-            else:
-                spans.append((s.start, s.end))
-        key = f"{doc.source}|{spans[0][0]}|{squash(text)[:200]}"
-        aid = hashlib.sha1(key.encode()).hexdigest()[:12]
-        title_span = (draft.title[0].start, draft.title[-1].sents[-1].end) if draft.title else None
-        articles.append(
-            Article(
-                id=aid,
-                source=doc.source,
-                title=title,
-                title_inferred=not draft.title,
-                byline=byline,
-                text=text,
-                spans=spans,
-                title_span=title_span,
-            )
-        )
-        chunks += make_chunks(
-            raw,
-            aid,
-            doc.source,
-            title,
-            byline,
-            sents,
-            breaks,
-            settings.chunk_min_chars,
-            settings.chunk_max_chars,
-            settings.chunk_overlap_sentences,
-        )
-    return articles, chunks, dropped
+    return assemble(doc.source, doc.text, settings)
 
 
 def _write_outputs(out: Path, files: dict[str, list[str]]) -> None:

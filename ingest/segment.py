@@ -75,6 +75,8 @@ def segment(blocks: list[Block]) -> list[Draft]:
         return cur
 
     for b in blocks:
+        if b.kind == "furniture":
+            continue
         if b.kind == "heading":
             pending.append(b)
         elif b.kind == "signoff":
@@ -143,13 +145,14 @@ def _resolve_titles(drafts: list[Draft]) -> list[Block]:
     """Give every draft a title; return fragments orphaned by moving a headline."""
     pool: list[Block] = []
     for d in drafts:
-        d.title = _pick(d.run, bigrams(d.text), 0.25, near=0.15) if d.run else []
-        if d.run and not d.title:  # no lexical evidence: the line nearest the body
-            d.title = d.run[-1:]
-        pool += [h for h in d.run if h not in d.title]
+        run = [h for h in d.run if not DATE_LINE.match(h.text)]  # a date is never a headline
+        d.title = _pick(run, bigrams(d.text), 0.25, near=0.15) if run else []
+        if run and not d.title:  # no lexical evidence: the line nearest the body
+            d.title = run[-1:]
+        pool += [h for h in run if h not in d.title]
     for d in drafts:
         pool += [b for b in d.blocks if b.kind == "heading"]
-    pool = [h for h in pool if not ENUMERATED.match(h.text)]
+    pool = [h for h in pool if not ENUMERATED.match(h.text) and not DATE_LINE.match(h.text)]
     orphans: list[Block] = []
     for d in drafts:
         if d.title:
@@ -158,9 +161,7 @@ def _resolve_titles(drafts: list[Draft]) -> list[Block]:
             d.inferred_title = letter
             continue
         title = _pick(pool, bigrams(d.text[:400]), 0.5)
-        if not title:
-            first = d.blocks[0].sents[0].text if d.blocks else ""
-            d.inferred_title = first[:30].rstrip("，。；：,;:") + ("…" if len(first) > 30 else "")
+        if not title:  # titled later by its first sentence, once boilerplate is cut
             continue
         d.title = title
         for h in title:
