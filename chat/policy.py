@@ -66,6 +66,9 @@ class Policy:
     # A window must keep this share of the sentence's covered constraint weight; lower =
     # shorter answers that may drop the subject. seeds + crud-cal.
     window_keep: float = 0.7
+    # A description's window grows over following clauses until it holds this many characters
+    # the question does not already say (``…以下主题：`` → the topics). seeds + crud-cal.
+    min_novel: int = 4
     # At most this many evidence cards, unless the question asks for a list or comparison.
     max_cards: int = 3
     max_cards_list: int = 8

@@ -141,6 +141,19 @@ def window(
     return chosen
 
 
+def extend(text: str, win: tuple[int, int], question: str, p: Policy) -> tuple[int, int]:
+    """Grow a description's window over following clauses until it says something new.
+
+    ``会议探讨了以下主题：`` holds the question's words but its answer is the next clause.
+    """
+    a, b = win
+    for _, end in [c for c in clauses(text) if c[0] >= b]:
+        if len(novel(text[a:b], question)) >= p.min_novel or end - a > p.window_chars:
+            break
+        b = end
+    return a, b
+
+
 def novel(text: str, question: str) -> str:
     """The longest run of ``text`` the question does not already say (a description's gist)."""
     q = question.lower()
@@ -213,7 +226,7 @@ def read_one(
             win = window(text, (span.start, span.end), w_ask, p)
             short = span.text
         else:
-            win = window(text, None, w_ask, p)
+            win = extend(text, window(text, None, w_ask, p), question, p)
             short = novel(text[win[0] : win[1]], question)
             if not short:
                 continue

@@ -55,6 +55,11 @@ def measure(engine: Engine, gold: Path) -> list[dict[str, object]]:
                 "cov": max(seen or [0.0]),
                 "found": ans.found,
                 "correct": ok,
+                "question": item.question,
+                "answer": ans.answer,
+                "short": ans.short_answer,
+                "facts": item.facts,
+                "ms": ans.timing_ms.get("total", 0.0),
             }
         )
     return out

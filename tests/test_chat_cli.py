@@ -27,6 +27,7 @@ SEEDS = ROOT / "seeds"
 REQUIRED = {
     "question",
     "answer",
+    "short_answer",
     "found",
     "verified",
     "mode",
@@ -34,7 +35,18 @@ REQUIRED = {
     "citations",
     "timing_ms",
 }
-CITATION_KEYS = {"n", "source", "title", "byline", "quote", "start", "end"}
+CITATION_KEYS = {
+    "n",
+    "source",
+    "title",
+    "byline",
+    "date",
+    "outlet",
+    "copies",
+    "quote",
+    "start",
+    "end",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 BEIJING = "北京计划到2027年信息软件业营收达到多少？"
 ABSENT = "上海2027年软件业营收目标是多少？"
@@ -130,6 +142,8 @@ def test_ask_json_contract(built: Path) -> None:
     assert isinstance(ans["rewritten_query"], str) and ans["rewritten_query"]
     assert isinstance(ans["timing_ms"], dict) and "total" in ans["timing_ms"]
     assert "4.8万亿元" in ans["answer"] and "[1]" in ans["answer"]
+    assert ans["short_answer"] == "4.8万亿元"
+    assert len(ans["answer"]) <= 80, ans["answer"]  # the answering clause, not paragraphs
     assert ans["citations"], ans
     chunks = chunk_texts(built)
     for c in ans["citations"]:
@@ -169,6 +183,7 @@ def test_absent_fact_is_refused_with_related_passages(batch: list[dict[str, Any]
     ans = batch[2]
     assert ans["found"] is False
     assert REFUSAL in ans["answer"]
+    assert ans["short_answer"] == ""
     assert ans["citations"] == []
     assert ans["related"], ans
     for c in ans["related"]:

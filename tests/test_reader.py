@@ -110,3 +110,54 @@ def test_window_without_span_picks_the_covering_clause() -> None:
 def test_novel_returns_what_the_question_does_not_say() -> None:
     assert novel("该街道推出了夜间托管服务", "该街道推出了什么服务？") == "夜间托管"
     assert novel("该街道推出了服务", "该街道推出了什么服务？") == ""  # a restatement
+
+
+def _scored(source: str, text: str, group: str | None = None, rank: int = 1) -> object:
+    from chat.compose import Scored
+    from chat.evidence import Candidate
+    from index import Hit
+    from ingest import Chunk
+
+    chunk = Chunk(
+        id=source,
+        article_id=source,
+        source=source,
+        title="某县新闻",
+        text=text,
+        start=0,
+        end=len(text),
+        seq=0,
+        date="2025-03-01",
+        outlet="某县日报",
+        copy_group=group,
+    )
+    cand = Candidate(Hit(chunk, 1.0, "fused", rank), text, 0, len(text), 0)
+    return Scored(cand, 1.0, 1.0, 1.0, frozenset())
+
+
+def test_render_cites_clauses_and_lists_copies_once() -> None:
+    from chat.qtype import Ask
+    from chat.reader import Pick, Reading
+    from chat.respond import render
+
+    text = "据介绍，该县今年新建果园1200亩，比去年多三成。"
+    a = _scored("a.txt", text, group="g1")
+    b = _scored("b.txt", text, group="g1", rank=2)  # the same sentence in a syndicated copy
+    start = text.index("该县")
+    win = (start, text.index("，比"))
+    ask = Ask("该县新建果园多少亩", frozenset({"quantity"}), "亩")
+    picks = [Pick(a, ask, 0.9, 1.0, win, None, "1200亩"), Pick(b, ask, 0.9, 0.9, win, None, "")]
+    answer, short, cites = render(Reading(True, picks, "1200亩"), lambda c: ["b.txt"], 3)
+    assert answer == "该县今年新建果园1200亩[1]。"
+    assert short == "1200亩"
+    assert len(cites) == 1 and cites[0].quote == text and cites[0].copies == ["b.txt"]
+    assert cites[0].date == "2025-03-01" and cites[0].outlet == "某县日报"
+
+
+def test_a_description_window_reaches_the_clause_that_answers() -> None:
+    from chat.reader import extend
+
+    text = "论坛讨论了以下议题：乡村旅游、冷链物流。"
+    first = (0, text.index("：") + 1)
+    a, b = extend(text, first, "论坛讨论了哪些议题？", POLICY)
+    assert "乡村旅游、冷链物流" in text[a:b]

@@ -39,3 +39,29 @@ def test_english_short_answers() -> None:
     assert in_english("120多家", gaz) == "more than 120 (120多家)"
     assert in_english("东海", gaz) == "Donghai (东海)"
     assert in_english("夜间托管", gaz) == ""
+
+
+def test_metadata_questions_answer_from_the_article_fields(tmp_path) -> None:
+    from chat.meta import MetaIndex, meta_field
+    from ingest import Article
+
+    raw = "东海日报讯（记者 林一帆）某县新建果园1200亩。"
+    start = raw.index("林一帆")
+    art = Article(
+        id="a1",
+        source="a.txt",
+        title="某县新建果园",
+        byline="林一帆",
+        text="某县新建果园1200亩。",
+        spans=[(raw.index("某县"), len(raw))],
+        outlet="东海日报",
+        meta_spans={"byline": (start, start + 3), "outlet": (0, 4)},
+    )
+    path = tmp_path / "articles.jsonl"
+    path.write_text(art.model_dump_json() + "\n", encoding="utf-8")
+    assert meta_field("报道某县新建果园的记者是谁？") == "byline"
+    assert meta_field("某县新建了多少亩果园？") is None
+    text, short, cite = MetaIndex(path).answer("byline", ["a1"])
+    assert short == "林一帆" and text.endswith("林一帆[1]。")
+    assert raw[cite.start : cite.end] == cite.quote  # the quote is the raw span itself
+    assert MetaIndex(path).answer("date", ["a1"]) is None  # no date: nothing to cite
