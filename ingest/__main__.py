@@ -21,13 +21,23 @@ def print_summary(report: Report) -> None:
     from rich.table import Table
 
     table = Table(title="ingest")
-    for col in ("files", "ingested", "articles", "chunks", "duplicates dropped", "warnings"):
+    cols = (
+        "files",
+        "ingested",
+        "articles",
+        "chunks",
+        "copy groups",
+        "duplicates dropped",
+        "warnings",
+    )
+    for col in cols:
         table.add_column(col, justify="right")
     table.add_row(
         str(report.files),
         str(report.ingested),
         str(report.articles),
         str(report.chunks),
+        str(report.copy_groups),
         str(report.duplicates_dropped + report.duplicate_files),
         str(len(report.warnings)),
     )

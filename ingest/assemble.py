@@ -140,11 +140,12 @@ def _article(
     first = next(b for b in body if b.sents)
     pos = scaffold(raw, sents[0].start, first.sents[-1].end, meta, year)
     sents, breaks = [], set()
+    tails = Meta()  # ``来源：X`` lines cut off as boilerplate
     for b in body:
         kept = []
         for s in _cut(b.sents, pos):
             t, tail = split_tail(s)
-            source_line(tail, meta)
+            source_line(tail, tails)
             if t:
                 kept.append(t)
         if kept:
@@ -162,6 +163,8 @@ def _article(
         meta.put("date", *found)
     if meta.byline and meta.byline.startswith("本报") and "byline" in meta.spans:
         meta.put("outlet", "本报", (meta.spans["byline"][0], meta.spans["byline"][0] + 2))
+    if tails.outlet and meta.outlet in (None, "本报"):  # the source line names the paper
+        meta.outlet, meta.spans["outlet"] = tails.outlet, tails.spans["outlet"]
     if meta.outlet == "本报" and (own := _paper_name(raw, page)):
         meta.outlet, meta.spans["outlet"] = own  # the paper names itself elsewhere on the page
     if (sig := signature(draft)) and (

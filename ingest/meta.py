@@ -10,6 +10,7 @@ Patterns are written from those conventions, never from a benchmark's strings.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -83,7 +84,11 @@ class Meta:
 
 def iso(y: int, m: int, d: int, t: str | None = None) -> str | None:
     """``YYYY-MM-DD[THH:MM[:SS]]``, or None when the numbers are not a calendar date."""
-    if not (1 <= m <= 12 and 1 <= d <= 31 and 1900 <= y <= 2100):
+    try:
+        datetime.date(y, m, d)
+    except ValueError:
+        return None
+    if not 1900 <= y <= 2100:
         return None
     out = f"{y:04d}-{m:02d}-{d:02d}"
     if t:
@@ -202,9 +207,15 @@ LEDE_START = re.compile(
     rf"|{_GLUED}[{_HAN}]{{0,6}}?讯|本报讯|本报[{_HAN}]{{2,6}}电|据[{_HAN}A-Za-z]{{2,12}}(?:报道|消息)"
     r"|\d{1,2}月\d{1,2}日(?:[，,]|上午|下午|晚|早|凌晨|中午|夜间|\d{1,2}时)"
     r"|(?:近日|日前|近期|近年来|当地时间|北京时间|截至|每经编辑|作者[：:]|本文转自)"
-    r"|(?:本报|特约|见习|实习)?(?:记者|通讯员)(?:\s|[：:])"
+    r"|(?:本报|特约|见习|实习)?(?:记者|通讯员)(?:\s|[：:]|从|近日|日前|获悉|了解到)"
     rf"|(?:{KNOWN_OUTLETS}|[{_HAN}A-Za-z]{{2,4}}(?:APP|app|客户端|网|社))获悉"
     r"|[【\[][^】\]]{0,20}(?:报道|记者|讯)"
+)
+# Unambiguous starts (``本报讯`` or a named outlet's dateline) win over generic ones, which
+# cannot tell where an unknown outlet's name begins (``…融资本报讯`` is not ``资本报``).
+LEDE_STRONG = re.compile(
+    rf"本报讯|本报[{_HAN}]{{2,6}}电|(?:{KNOWN_OUTLETS}|新华社|中新社|中新网|人民网|新京报|央广网)"
+    rf"[{_HAN}]{{0,8}}?(?:\d{{1,2}}月\d{{1,2}}日)?(?:电|讯|消息)"
 )
 TITLE_MAX = 80  # longest headline looked for; longer runs are body text (CMS titles ~10-60 chars)
 
@@ -224,7 +235,8 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
         if window[:n] == raw[start + n : start + 2 * n]:
             cands.append((n, 2 * n))
             break
-    for m in LEDE_START.finditer(window):
+    ledes = [m for m in LEDE_STRONG.finditer(window) if m.start() >= 6]
+    for m in ledes[:1] + list(LEDE_START.finditer(window)):
         head = window[: m.start()]
         if m.start() < 6 or re.search(r"[。；]", head[:-1]):
             continue

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from .assemble import process as assemble
 from .clean import squash
+from .copies import mark_copies
 from .models import Article, Chunk
+from .progress import progress as show_progress
 from .reader import BadFile, RawDoc, list_files, read_doc
 from .settings import Settings
 
@@ -31,6 +33,7 @@ class Report:
     chunks: int = 0
     duplicates_dropped: int = 0
     duplicate_files: int = 0
+    copy_groups: int = 0  # groups of near-identical chunks found in two or more files
     warnings: list[str] = field(default_factory=list)
 
 
@@ -85,8 +88,6 @@ def _skip(report: Report, rel: str, reason: str) -> None:
 
 def ingest(settings: Settings, progress: bool = True) -> Report:
     """Ingest ``settings.corpus_dir`` into ``settings.data_dir``; bad files only warn."""
-    from tqdm import tqdm
-
     root = settings.corpus_dir
     if not root.is_dir():
         raise IngestError(f"corpus folder not found: {root}")
@@ -102,7 +103,7 @@ def ingest(settings: Settings, progress: bool = True) -> Report:
         log.warning("%s", w)
     report.files = len(files)
     max_bytes = int(settings.max_file_mb * 1e6)
-    for path in tqdm(files, desc="ingest", unit="file", disable=not progress or None):
+    for path in show_progress(files, desc="ingest", unit="file", enabled=progress):
         rel = path.relative_to(root).as_posix()
         try:
             doc = read_doc(path, root, max_bytes)
@@ -125,6 +126,8 @@ def ingest(settings: Settings, progress: bool = True) -> Report:
         report.duplicates_dropped += dropped
         articles += a
         chunks += c
+    if chunks:
+        chunks, report.copy_groups = mark_copies(chunks)
     report.articles, report.chunks = len(articles), len(chunks)
     if not chunks:
         raise IngestError(
