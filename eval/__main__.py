@@ -1,4 +1,5 @@
-"""``python -m eval bench [--quick] [--out bench.json] [--sections ...]`` or
+"""``python -m eval judges [--llm 0.5b,1.5b,endpoint] [--sample N] [--out FILE]``,
+``python -m eval bench [--quick] [--out bench.json] [--sections ...]`` or
 ``python -m eval run [--gold FILE ...] [--mode embedded|llm] [--retrieval hybrid|dense|bm25]
 [--out DIR] [--compare] [--data DIR] [--limit N] [--no-gate] [--judge-llm]``.
 
@@ -10,6 +11,7 @@ missing index or endpoint).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -52,6 +54,15 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     f.add_argument("--pool", type=int, default=20, help="top n of each retriever (default 20)")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
+    j = sub.add_parser("judges", help="accuracy of the faithfulness judges on labelled claims")
+    j.add_argument("--claims", type=Path, help="claims .jsonl (default: eval/gold/claims.jsonl)")
+    j.add_argument("--llm", default="", help="also LLM judges: comma list of 0.5b, 1.5b, endpoint")
+    j.add_argument("--sample", default="", help="stratified sample per LLM judge, e.g. 1.5b=200")
+    j.add_argument("--out", type=Path, help="results JSON (default: DATA/eval/judges.json)")
+    j.add_argument(
+        "--reuse", type=Path, help="re-score the LLM verdicts stored in this results JSON"
+    )
+    j.add_argument("--quiet", action="store_true", help="no progress bars")
     b = sub.add_parser("bench", help="performance benchmark with targets and a baseline")
     b.add_argument("--quick", action="store_true", help="small sizes, one round (a few minutes)")
     b.add_argument("--out", default="bench.json", help="results file (default: bench.json)")
@@ -126,6 +137,28 @@ def cmd_fusion(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_judges(a: argparse.Namespace) -> int:
+    from .judges import CLAIMS, ClaimsError, load_claims, measure, table
+    from .llm_judges import llm_judges
+
+    try:
+        claims = load_claims(a.claims or CLAIMS)
+        samples = {k: int(v) for k, v in (x.split("=") for x in a.sample.split(",") if x)}
+        reuse = json.loads(a.reuse.read_text(encoding="utf-8")) if a.reuse else None
+    except (ClaimsError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    settings = build_settings()
+    with llm_judges([x.strip() for x in a.llm.split(",") if x.strip()], settings, a.quiet) as runs:
+        result = measure(claims, runs, samples, reuse)
+    out = a.out or settings.data_dir / "eval" / "judges.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(table(result))
+    print(f"results: {out}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -136,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             return bench_main(a)
         if a.cmd == "fusion":
             return cmd_fusion(a)
+        if a.cmd == "judges":
+            return cmd_judges(a)
         return cmd_run(a)
     except (IngestError, IndexError_, StoreError, EmbedderError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,10 +1,11 @@
 """Judges of faithfulness: is each claim of an answer supported by the passages it cites?
 
 The offline judge always runs, needs no model and is strict about the things small models get
-wrong (numbers, dates, names): it extends ``chat.verify.judge`` (citations exist, every number
-occurs in the cited quotes) with named entities and a lexical-coverage floor. An LLM judge
-(RAGAS statement/verdict style) can run beside it over any OpenAI-compatible endpoint; the two
-are reported separately with their agreement rate, so neither is trusted blindly.
+wrong: figures with their units, who a figure or name belongs to, dates, direction words and
+negation (rules in :mod:`eval.strict`, separate from ``chat.verify`` so the answer stage is not
+graded by its own rules). An LLM judge (RAGAS statement/verdict style) can run beside it over
+any OpenAI-compatible endpoint; the two are reported separately with their agreement rate, and
+each judge's accuracy on hand-labelled claims is measured by ``python -m eval judges``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from typing import Any
 
 from chat.compose import EN_PREFACE
 from chat.evidence import places
-from chat.verify import CITE, claims, judge
+from ingest import squash
 
 from .metrics import bigram_overlap, normalize
+from .strict import CITE, check
+from .strict import COVERAGE as COVERAGE  # re-exported: the report and tests cite it
 
 log = logging.getLogger("eval")
 
-COVERAGE = 0.5  # share of a claim's character bigrams that its cited quotes must contain
+CLAIM = re.compile(r".+?(?:[。！？!?；;]+[”’）)]*(?:\s*\[\d+\])*|\n|$)", re.S)
 JUDGE_TIMEOUT_S = 300.0  # a batch judge may wait longer than a chat user: small local models
 PROMPT_PATH = Path(__file__).with_name("prompts") / "judge.txt"
 TITLE = re.compile(r"《([^《》]{1,60})》")
@@ -43,8 +46,10 @@ class ClaimVerdict:
 
 
 def answer_claims(text: str) -> list[str]:
-    """The claims of an answer; the English preface is a label, not a claim."""
-    return claims(text.removeprefix(EN_PREFACE))
+    """The sentences of an answer, each with its trailing ``[n]`` markers; the English
+    preface is a label, not a claim."""
+    out = [m.group(0).strip() for m in CLAIM.finditer(text.removeprefix(EN_PREFACE))]
+    return [c for c in out if squash(CITE.sub("", c))]
 
 
 def named_entities(text: str, gazetteer: dict[str, str]) -> set[str]:
@@ -61,22 +66,19 @@ def coverage(claim: str, support: str) -> float:
 
 
 def offline_judge(claim: str, passages: dict[int, str], gazetteer: dict[str, str]) -> ClaimVerdict:
-    """Supported when it cites existing passages, and every number, date, percentage and named
-    entity it states occurs in them, and they cover ≥ :data:`COVERAGE` of its bigrams."""
-    base = judge(claim, passages)  # citations exist; numbers via chat.verify.numbers
-    if not base.supported:
-        return ClaimVerdict(claim, base.cites, False, base.reason)
-    support = "".join(passages[n] for n in base.cites)
-    key = normalize(support)
-    missing = sorted(e for e in named_entities(claim, gazetteer) if normalize(e) not in key)
-    if missing:
-        return ClaimVerdict(
-            claim, base.cites, False, f"names not in the cited passages: {', '.join(missing)}"
-        )
-    cov = coverage(claim, support)
-    if cov < COVERAGE:
-        return ClaimVerdict(claim, base.cites, False, f"bigram coverage {cov:.2f} < {COVERAGE}")
-    return ClaimVerdict(claim, base.cites, True)
+    """Supported when the claim says what its cited passages say about the same thing
+    (:func:`eval.strict.check`). A rejected claim that the passages it does not cite would
+    support is flagged as such: the answer cited the wrong passage."""
+    cites = [int(n) for n in dict.fromkeys(CITE.findall(claim))]
+    ok, why = check(claim, passages, named_entities(claim, gazetteer), gazetteer)
+    others = sorted(set(passages) - set(cites))
+    if not ok and cites and others and all(n in passages for n in cites):
+        bare = CITE.sub("", claim)
+        for n in others:
+            if check(f"{bare}[{n}]", passages, named_entities(claim, gazetteer), gazetteer)[0]:
+                why += f" (supported only by passage [{n}], which it does not cite)"
+                break
+    return ClaimVerdict(claim, cites, ok, why)
 
 
 def segment(claim: str, n: int) -> str:
@@ -177,7 +179,7 @@ class LLMJudge:
                 model=self.model,
                 messages=[{"role": "user", "content": self.prompt(statements, passages)}],
                 temperature=0,
-                max_tokens=64 + 48 * len(statements),  # short reasons; bounds a looping model
+                max_tokens=16 + 16 * len(statements),  # verdicts only; bounds a looping model
             )
             return parse_verdicts(resp.choices[0].message.content or "", len(statements))
         except Exception as e:  # endpoint down or slow: the offline judge still stands

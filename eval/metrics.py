@@ -206,3 +206,14 @@ def refusal_breakdown(answerable: Sequence[bool], found: Sequence[bool]) -> dict
         "refused_unanswerable": sum(not a and not f for a, f in pairs),
         "answered_unanswerable": sum(not a and f for a, f in pairs),
     }
+
+
+# --- faithfulness that means something in embedded mode (issue 17) --------------------------
+
+
+def supported_relevant(facts: Sequence[Sequence[str]], supported_quotes: Sequence[str]) -> bool:
+    """Answer-level "supported and relevant": every gold fact lies inside a quote that a
+    judge-supported claim of the answer cites. An embedded answer that quotes verbatim is
+    always "faithful"; this asks whether the quoted span is the one that answers."""
+    text = normalize("".join(supported_quotes))
+    return bool(facts) and all(any(normalize(a) in text for a in g) for g in facts)

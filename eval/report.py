@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .gate import Threshold
-from .judge import COVERAGE
 from .metrics import BIGRAM_OVERLAP
 from .run import EvalRun, ItemResult
+from .strict import COVERAGE
 
 ROWS = [
     ("hit_at_1", "hit@1"),
@@ -28,6 +28,7 @@ ROWS = [
     ("faithfulness", "faithfulness (offline judge)"),
     ("faithfulness_llm", "faithfulness (LLM judge)"),
     ("judge_agreement", "judge agreement"),
+    ("supported_relevant", "supported & relevant (answered; gold fact in a supported cited quote)"),
     ("citation_validity", "citation validity"),
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
@@ -41,15 +42,20 @@ ROWS = [
     ("items", "items"),
     ("failed_items", "failed items"),
 ]
-CHART_METRICS = [k for k, _ in ROWS[:14] if k not in ("hit_at_3", "judge_agreement")]
+CHART_METRICS = [k for k, _ in ROWS[:15] if k not in ("hit_at_3", "judge_agreement")]
 DEFINITIONS = (
     "A retrieved chunk is relevant when it contains a gold evidence quote (`ingest.squash` on "
     f"both sides) or, for quotes straddling a chunk boundary, ≥ {BIGRAM_OVERLAP:.0%} of the "
     "quote's character bigrams. Retrieval and correctness metrics are means over items; "
     "faithfulness and citation metrics are micro-averages over claims, citations and gold "
-    "quotes. A claim is supported (offline judge) when its numbers and names occur in the "
-    f"quotes it cites and they cover ≥ {COVERAGE:.0%} of its bigrams."
+    "quotes. A claim is supported (offline judge, `eval.strict`) when every figure it states "
+    "is a whole token of its cited quotes with the same unit and magnitude, belongs to what the "
+    "claim says it belongs to (same clause as the claim's subject terms), its dates, direction "
+    "words and negations agree, no name is taken from another part of the quotes, and they "
+    f"cover ≥ {COVERAGE:.0%} of its bigrams. Each judge's accuracy on the hand-labelled claims "
+    "of `eval/gold/claims.jsonl` (`python -m eval judges`) is given next to its figures."
 )
+JUDGED = {"faithfulness": "offline", "supported_relevant": "offline", "faithfulness_llm": "llm"}
 CHART_LABELS = {k: label.split(" (")[0] for k, label in ROWS} | {
     "faithfulness": "faithfulness",
     "faithfulness_llm": "faithfulness (LLM)",
@@ -70,10 +76,31 @@ def metrics_table(run: EvalRun, thresholds: list[Threshold] | None = None) -> st
     gates = {t.metric: str(t).split(" ", 1)[1] for t in thresholds or []}
     names = [c.name for c in run.configs]
     lines = ["| metric | " + " | ".join(names) + " | gate |", "|---" * (len(names) + 2) + "|"]
+    accuracy = judge_accuracy_notes(run.info.get("llm_judge"))
     for key, label in ROWS:
+        if key in JUDGED:
+            label = f"{label} [{accuracy[JUDGED[key]]}]"
         vals = [fmt(run.summaries[n].get(key)) for n in names]
         lines.append(f"| {label} | " + " | ".join(vals) + f" | {gates.get(key, '')} |")
     return "\n".join(lines)
+
+
+def judge_accuracy_notes(llm_model: str | None) -> dict[str, str]:
+    """Per judge kind, e.g. "judge accuracy 0.948 on 592 labelled claims", from the last
+    measurement (``eval/judges.json``); the offline judge's is recomputed without one."""
+    from .judges import measured_accuracy
+
+    acc = measured_accuracy()
+
+    def note(name: str | None) -> str:
+        if name is None or name not in acc:
+            return "judge accuracy not measured"
+        a, n = acc[name]
+        return f"judge accuracy {a:.3f} on {n} labelled claims"
+
+    size = next((s for s in ("0.5b", "1.5b") if llm_model and s in llm_model.lower()), None)
+    llm = size or (f"endpoint:{llm_model}" if llm_model else None)
+    return {"offline": note("offline"), "llm": note(llm)}
 
 
 def tokenizer_table(run: EvalRun) -> str:

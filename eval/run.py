@@ -57,6 +57,7 @@ class ItemResult:
     reciprocal_rank: float | None = None
     evidence_recall: float | None = None
     fact_correct: bool | None = None
+    supported_relevant: bool | None = None  # gold facts inside judge-supported cited quotes
     short_match: bool | None = None  # answerable and answered: the short answer states a fact
     claims: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
@@ -131,6 +132,9 @@ def evaluate_item(
         ):
             v.llm = verdict
     r.claims = [asdict(v) for v in verdicts]
+    if item.answerable and ans.found:
+        quotes = [passages[n] for v in verdicts if v.supported for n in v.cites if n in passages]
+        r.supported_relevant = m.supported_relevant(item.facts, quotes)
     r.citations = [
         {
             "n": c.n,

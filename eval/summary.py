@@ -36,6 +36,7 @@ def summarize(results: list[ItemResult]) -> dict[str, Any]:
         "false_refusal_rate": m.rate([m.false_refusal(r.found) for r in ans]),
         "faithfulness": m.faithfulness([c["supported"] for c in claims]),
         "faithfulness_llm": m.faithfulness([v for v in llm if v is not None]),
+        "supported_relevant": m.rate([bool(r.supported_relevant) for r in ans if r.found]),
         "judge_agreement": agreement([c["supported"] for c in claims], llm),
         "citation_validity": m.rate([c["valid"] for c in cites]),
         "citation_precision": m.rate([c["supports"] for c in cites]),

@@ -1,0 +1,128 @@
+"""Figures of a claim and whose they are: a claimed figure must be a token of the cited
+passages (:mod:`ingest.numbers`), with a compatible bound, and belong to what the claim says
+it measures (:func:`owner`); dates belong to the nearest date stated before the fact."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.numbers import NumberToken, number_tokens, same_number
+
+from .align import Clause, Figure, Support, grams
+from .lexicon import BASELINE, DATE_UNITS
+
+# "约2.37亿" may round 2.3697亿: relative tolerance for figures the claim states as approximate
+APPROX = 0.005
+
+PREV_WEIGHT = 0.5  # a subject borrowed from the previous clause is weaker evidence than the own
+
+
+def strip_figures(text: str) -> str:
+    for t in reversed(number_tokens(text)):
+        text = text[: t.start] + " " + text[t.end :]
+    return text
+
+
+def bounds_ok(claim: NumberToken, passage: NumberToken) -> bool:
+    """A claim may drop a bound ("1000亿元" for "超1000亿元") or round ("约"), but not state
+    another ("超过" for "接近", "不低于" for "不超过")."""
+    return (
+        not claim.bound
+        or claim.bound == passage.bound
+        or (claim.bound == "~" and not passage.bound)
+    )
+
+
+def equal(c: NumberToken, p: NumberToken) -> bool:
+    return same_number(c, p, APPROX if c.bound == "~" else 1e-9) and bounds_ok(c, p)
+
+
+def competes(x: NumberToken) -> bool:
+    """Figures whose owner is checked: amounts, counts, shares (not dates, not bare labels
+    such as the 2.0 of 悟道2.0)."""
+    if not x.unit:
+        return x.value >= 1e4 and not re.fullmatch(r"[\d.,]+", x.text)  # "2600亿"
+    return not x.unit.startswith(("id:", *DATE_UNITS))
+
+
+def overlap(claim_grams: set[str], text: str) -> int:
+    return len(claim_grams & grams(text))
+
+
+def owner(
+    x: NumberToken, clause: str, context: str, sup: Support, anchored: set[str]
+) -> Figure | str:
+    """The passage figure that ``x`` states, or why it states none: among the figures of the
+    same unit, the one whose context best matches the claim's words must equal ``x``."""
+    hits = [f for f in sup.figures if equal(x, f.tok)]
+    if not hits:
+        return f"figure not in the cited passages: {x.text}"
+    if not competes(x):
+        return hits[0]
+    near = near_weights(x, clause, anchored)
+    wide = grams(strip_figures(context)) & anchored
+
+    mine = [t for t in number_tokens(clause) if t.unit.startswith(DATE_UNITS)]
+
+    def key(f: Figure) -> tuple[int, float, int, int]:
+        own, prev = grams(f.near), grams(f.prev)  # a borrowed subject counts half
+        return (
+            sum(any(equal(d, t) for t in number_tokens(f.near)) for d in mine),
+            round(
+                sum(
+                    w if b in own else w * PREV_WEIGHT if b in prev else 0.0
+                    for b, w in near.items()
+                ),
+                6,
+            ),
+            overlap(wide, f.context),
+            overlap(wide, f.clause.prev + f.clause.text),
+        )
+
+    rivals = [f for f in sup.figures if f.tok.unit == x.unit and competes(f.tok)] + hits
+    best = max(key(f) for f in rivals)
+    won = [f for f in hits if key(f) == best]
+    if won:
+        return won[0]
+    top = next(f for f in rivals if key(f) == best)
+    return f"{x.text} is the passage's figure for something else ({top.near[:30]})"
+
+
+def near_weights(x: NumberToken, clause: str, anchored: set[str]) -> dict[str, float]:
+    """The claim's words that say what ``x`` measures, weighted 1/(1+distance) from it; in a
+    ``分别`` clause, the words of the list item that ``x`` belongs to, weighted 1."""
+    if "分别" in clause:
+        me = next((f for f in Support.of({0: clause}, [0]).figures if f.tok.start == x.start), None)
+        if me is not None and me.near.find("分别") > 0:
+            return {g: 1.0 for g in grams(me.near.split("分别")[0]) & anchored}
+    out: dict[str, float] = {}
+    text = strip_figures(clause)
+    for i in range(len(text) - 1):
+        g = grams(text[i : i + 2])
+        if g and (b := next(iter(g))) in anchored:
+            d = x.start - (i + 2) if i + 2 <= x.start else i - x.end
+            out[b] = max(out.get(b, 0.0), 1.0 / (1 + max(0, d)))
+    return out
+
+
+def dates(text: str, unit: str) -> list[NumberToken]:
+    """Dates of ``unit`` in ``text`` that date it (not a baseline: 较2022年, 2019年同期)."""
+    toks = [t for t in number_tokens(text) if t.unit == unit]
+    return [
+        t
+        for t in toks
+        if not BASELINE.search(text[: t.start]) and not text[t.end :].startswith("同期")
+    ]
+
+
+def date_ok(x: NumberToken, c: Clause, pos: int, sup: Support) -> bool:
+    """A date belongs to the last date of that unit stated before position ``pos`` of the
+    passage (with the other end of its range); with none before, to any in the passage."""
+    text = sup.passages[c.n]
+    toks = [t for t in dates(text, x.unit) if t.start < pos]
+    if not toks:
+        return any(equal(x, t) for t in number_tokens(text))
+    last = [toks[-1]]
+    if len(toks) > 1 and re.fullmatch(r"\s*[-—~至到]\s*", text[toks[-2].end : toks[-1].start]):
+        last.append(toks[-2])
+    return any(equal(x, t) for t in last)

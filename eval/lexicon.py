@@ -1,0 +1,118 @@
+"""Word lists of the offline judge: periods, opposed predicates, negation, plan-versus-done,
+and the checks made with them. Lists are small and generic (antonym pairs a reader of Chinese
+news would name); they were written while reading the dev split of ``eval/gold/claims.jsonl``
+and are measured on its held-out split."""
+
+from __future__ import annotations
+
+import re
+
+from .align import CJK
+
+DATE_UNITS = ("年", "月", "日", "时", "分", "季度")
+
+SAYS = re.compile(r"(表示|称|说|指出|介绍|宣布|认为|承认|确认|显示|报道|透露|获悉)$")
+
+PERIODS = {  # claim word → passage spellings that state the same period
+    "上半年": ("上半年", "1-6月", "1—6月", "1至6月", "6月30日", "6月末"),
+    "下半年": ("下半年",),
+    "前三季度": ("前三季度", "1-9月", "1—9月"),
+    "一季度": ("一季度", "1-3月", "1—3月"),
+    "二季度": ("二季度",),
+    "三季度": ("三季度",),
+    "四季度": ("四季度",),
+    "全年": ("全年",),
+    "去年": ("去年", "上年"),
+    "今年": ("今年", "本年"),
+    "明年": ("明年",),
+    "年底": ("年底", "年末"),
+    "月末": ("月末", "月底"),
+}
+# Opposed predicate words; each group's words are listed longest first where they overlap.
+
+OPPOSED = [
+    (
+        ("增长", "上升", "增加", "提高", "提升", "上涨", "增幅", "扩大"),
+        ("下降", "减少", "降低", "下滑", "回落", "下跌", "降幅", "缩小"),
+    ),
+    (("净买入", "买入"), ("净卖出", "卖出")),
+    (("出口",), ("进口",)),
+    (("盈利", "净利润", "利润"), ("净亏损", "亏损")),
+    (("开工",), ("竣工", "完工")),
+    (("提速", "缩短"), ("延长",)),
+    (("偏西",), ("偏东",)),
+    (("允许",), ("禁止",)),
+    (("取消",), ("保留",)),
+    (("低利率",), ("高利率",)),
+]
+
+PRED_WORDS = sorted({w for pair in OPPOSED for side in pair for w in side}, key=len, reverse=True)
+
+NEG = re.compile(r"尚未|并未|暂未|未能|没有|不会|不再|并非|未|不|没|无")
+
+NOT_NEG = re.compile(  # words with 不/无 that negate nothing, and bounds (checked as bounds)
+    r"不合格|不断|不仅|不只|不少于|不低于|不超过|不足|不到|不得|不同|不良|无人机|毫不|不久|无家可归"
+)
+
+DONE = re.compile(r"已")
+
+PLAN = re.compile(r"力争|计划|目标|预计|预期|拟|将|要|可达|推动|提出|争取|到\d{4}年|到20")
+
+TIME_WORDS = re.compile(
+    r"截至|目前|今年|去年|当晚|当天|近日|日前|月末|年底|许|上半年|前|此前|从|起|自"
+)
+
+BASELINE = re.compile(r"(较|比|与|同|相比|低于|高于|超过)$")
+
+
+def strip_preds(text: str) -> str:
+    """Without the words whose agreement is checked on its own (they must not decide which
+    passage segment a clause aligns to)."""
+    for w in PRED_WORDS:
+        text = text.replace(w, " ")
+    return NEG.sub(" ", NOT_NEG.sub(" ", text))
+
+
+def pred_before(text: str, end: int) -> str:
+    """The nearest opposable predicate word before position ``end`` of ``text``."""
+    best, pos = "", -1
+    for w in PRED_WORDS:
+        i = text.rfind(w, 0, end)
+        if i > pos:
+            best, pos = w, i
+    return best
+
+
+def opposed(a: str, b: str) -> bool:
+    return any((a in x and b in y) or (a in y and b in x) for x, y in OPPOSED)
+
+
+def negations(text: str) -> int:
+    return len(NEG.findall(NOT_NEG.sub(" ", text)))
+
+
+def period_missing(clause: str, where: str) -> str:
+    text = clause.replace("第一季度", "一季度").replace("第二季度", "二季度")
+    for word, spellings in PERIODS.items():
+        if word in text and not any(s in where for s in spellings):
+            return word
+    return ""
+
+
+def negation_clash(clause: str, passage: str) -> str:
+    """A word negated on one side and stated plainly on the other (不含 vs 含有, 尚未达成 vs
+    已经达成). Negated words the other side does not mention are paraphrase, not a clash."""
+    for a, b in ((clause, passage), (passage, clause)):
+        a = re.sub(r"《[^》]*》", "", NOT_NEG.sub("  ", a))
+        for m in NEG.finditer(a):
+            word = a[m.end() : m.end() + (2 if len(m.group(0)) > 1 else 1)]
+            if not CJK.fullmatch(word[:1] or "x"):
+                continue
+            plain = [
+                i
+                for i in range(len(b))
+                if b.startswith(word, i) and not NEG.search(NOT_NEG.sub("  ", b[max(0, i - 3) : i]))
+            ]
+            if plain:
+                return f"{m.group(0)}{word}"
+    return ""

@@ -1,0 +1,266 @@
+"""The offline faithfulness judge's rules: a claim must say what its cited passages say *about
+the same thing*, not merely reuse their numbers and names.
+
+Checks, in order (the first failure is the reason):
+
+1. citations exist;
+2. every figure of the claim occurs in the cited passages as a whole token with its unit and
+   magnitude (:mod:`ingest.numbers`), with a compatible bound (超过 ≠ 接近 ≠ 不足);
+3. attribution: among the cited passage's segments that hold a figure of the same unit, the
+   one that best matches the claim clause's words must hold the claimed figure (``12%`` said of
+   数字经济 while the passage gives it to 制造业投资 fails);
+4. the claim clause's periods (上半年, 去年…), direction words (增长/下降, 出口/进口…),
+   plan-versus-done (力争… vs 已…) and negations agree with the passage segment it aligns to;
+5. no words of the claim that the passages give to another sentence (entity swaps);
+6. list items all come from one list of the passage (no invented item);
+7. places, 《titles》 and quoted terms occur in the cited passages, and the passages cover at
+   least :data:`COVERAGE` of the claim's character bigrams.
+
+Separate code from ``chat.verify`` on purpose: the judge must not grade the answer stage with
+the answer stage's own rules. The one shared primitive is :mod:`ingest.numbers`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest import squash
+from ingest.numbers import number_tokens
+
+from .align import (
+    CJK,
+    Figure,
+    Support,
+    grams,
+    nearest_place,
+    places,
+    spans,
+    subjectless,
+    windows,
+)
+from .figures import BASELINE, date_ok, equal, overlap, owner, strip_figures
+from .lexicon import (
+    DATE_UNITS,
+    DONE,
+    OPPOSED,
+    PLAN,
+    PRED_WORDS,
+    SAYS,
+    TIME_WORDS,
+    negation_clash,
+    opposed,
+    period_missing,
+    pred_before,
+    strip_preds,
+)
+
+CITE = re.compile(r"\[(\d+)\]")
+
+SPEAKER = re.compile(r"^[^，]{2,30}?(表示|称|说|指出|介绍|宣布|认为|承认|确认|透露)，")
+CLAUSE_SEPS = "。！？!?；;\n，,：:…"
+COVERAGE = 0.5  # share of a claim's bigrams its cited passages must contain (kept from v1)
+
+WINDOW_COST = 3.5  # shared bigrams an extra clause must add to join an alignment window: a
+# 4-character name adds 3 and must not pull in the clause naming it; set on the dev claims
+
+
+def claim_clauses(body: str) -> list[tuple[str, str]]:
+    """``(clause, context)`` pairs of a claim. A clause that only dates the next one
+    (``8月8日``) or only names a speaker (``格罗西表示``) is joined to it; a clause without a
+    subject of its own (``其中5家…``) gets the previous one as context."""
+    out: list[tuple[str, str]] = []
+    carry = ""
+    for a, b in spans(body, CLAUSE_SEPS):
+        c = body[a:b]
+        rest = c
+        for t in reversed(number_tokens(c)):
+            rest = rest[: t.start] + rest[t.end :]
+        if len(CJK.findall(TIME_WORDS.sub("", rest))) <= 2 or SAYS.search(c):
+            carry += c + "，"
+            continue
+        c = carry + c
+        head = c[: number_tokens(c)[0].start] if number_tokens(c) else c
+        out.append((c, (out[-1][0] + "，" if out and subjectless(head) else "") + c))
+        carry = ""
+    return [*out, (carry.rstrip("，"), carry)] if carry else out
+
+
+def covered(claim: str, text: str) -> set[int]:
+    """Indexes of the claim's word characters that sit in a bigram ``text`` also has."""
+    out: set[int] = set()
+    for i in range(len(claim) - 1):
+        if re.fullmatch(r"[^\W\d_]{2}", claim[i : i + 2]) and claim[i : i + 2] in text:
+            out |= {i, i + 1}
+    return out
+
+
+def misattributed(clause: str, target: str, sup: Support) -> str:
+    """A run of ≥ 2 claim characters that the cited passages contain, but not in the text
+    the claim aligns to: said of something else."""
+    c, full = squash(clause), sup.text()
+    extra = sorted(covered(c, full) - covered(c, squash(target)))
+    run: list[int] = []
+    for i in [*extra, -9]:
+        if run and i == run[-1] + 1:
+            run.append(i)
+            continue
+        if len(run) >= 2:
+            return c[run[0] : run[-1] + 1]
+        run = [i]
+    return ""
+
+
+def other_subject(text: str, sids: list[int], sup: Support) -> str:
+    """The claim opens with the subject of another ；-part of the passage ("镇江…" where the
+    passage says 镇江市建设…；泰州市开发…) and its own part does not name it."""
+    own = squash("".join(sup.sents[s] for s in sids))
+    head = misattributed(text, own, sup)
+    if not head or not squash(text).lstrip("，").startswith(head):
+        return ""
+    starts = [squash(t) for s, t in sup.sents.items() if s not in sids]
+    if any(t.startswith(head) for t in starts):
+        return f"the passage says this of “{head}” only in another part"
+    return ""
+
+
+def _longest(item: str, support: str, suffix: bool = False) -> str:
+    for k in range(len(item), 0, -1):
+        if (part := item[-k:] if suffix else item[:k]) in support:
+            return part
+    return ""
+
+
+def list_check(clause: str, sup: Support) -> str:
+    """Every item of an enumeration (A、B和C) occurs in the passages, all in one clause."""
+    if "、" not in clause:
+        return ""
+    parts = [squash(p).strip('“”"「」') for p in re.split(r"、|以及|和|及", clause)]
+    middle = [p for p in parts[1:-1] if p]
+    if not middle:
+        return ""
+    full, need = sup.text(), min(2, min(len(p) for p in middle))
+    head, tail = _longest(parts[0], full, suffix=True), _longest(parts[-1], full)
+    for item, got in [
+        (parts[0], head),
+        *((p, p if p in full else "") for p in middle),
+        (parts[-1], tail),
+    ]:
+        if len(got) < min(need, len(item)):
+            return f"list item not in the cited passages: {item[:10]}"
+    items = [x for x in (head, *middle, tail) if x]
+    if not any(all(x in squash(c.text) for x in items) for c in sup.clauses):
+        return "list items come from different lists of the passages"
+    return ""
+
+
+def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, str]) -> str:
+    """Why one claim clause is not supported by the passages ("" when it is)."""
+    full = sup.text()
+    anchored = grams(strip_figures(context)) & grams(full)
+    bare = grams(strip_preds(strip_figures(context))) & grams(full)
+    win_text, last, _ = max(
+        windows(sup), key=lambda w: (overlap(bare, w[0]) - WINDOW_COST * (w[2] - 1), -w[2])
+    )
+    toks = number_tokens(clause)
+    owners: list[Figure] = []
+    for x in (t for t in toks if not t.unit.startswith(DATE_UNITS)):
+        got = owner(x, clause, context, sup, anchored)
+        if isinstance(got, str):
+            return got
+        before = got.clause.prev + got.clause.text
+        cw, pw = (
+            pred_before(clause, x.start),
+            pred_before(before, len(got.clause.prev) + got.tok.start - got.clause.start),
+        )
+        if cw and pw and opposed(cw, pw):
+            return f"says {cw} where the passage says {pw}"
+        sentence = sup.periods[got.clause.sent]  # a plan word governs its whole sentence
+        if DONE.search(clause) and not DONE.search(got.clause.text) and PLAN.search(sentence):
+            return "states as done what the passage states as a plan or target"
+        owners.append(got)
+    anchor = owners[0].clause if owners else last
+    pos = owners[0].tok.start if owners else last.start + len(last.text)
+    for x in (t for t in toks if t.unit.startswith(DATE_UNITS)):
+        if not any(equal(x, f.tok) for f in sup.figures):
+            return f"date not in the cited passages: {x.text}"
+        baseline = BASELINE.search(clause[: x.start]) or clause[x.end :].startswith("同期")
+        if not baseline and not date_ok(x, anchor, pos, sup):
+            return f"{x.text} is not the date the passage gives for this"
+    sids = list(dict.fromkeys(f.clause.sent for f in owners)) or [last.sent]
+    sentences = "".join(sup.sentence(s) for s in sids)
+    if p := period_missing(clause, sentences):
+        return f"period {p} not stated for this in the cited passages"
+    if not owners:
+        for w in (w for w in PRED_WORDS if w in clause):
+            same = any(
+                w in side and any(v in win_text for v in side) for pair in OPPOSED for side in pair
+            )
+            other = [
+                v
+                for x, y in OPPOSED
+                for v in (y if w in x else x if w in y else ())
+                if v in win_text
+            ]
+            if other and not same:
+                return f"says {w} where the passage says {other[0]}"
+        if (
+            DONE.search(clause)
+            and not DONE.search(win_text)
+            and PLAN.search(sup.periods[last.sent])
+        ):
+            return "states as done what the passage states as a plan or target"
+    if clash := negation_clash(clause, win_text + "".join(f.clause.text for f in owners)):
+        return f"negation differs from the passage ({clash})"
+    mine = places(clause, gazetteer)
+    theirs = {
+        p for c in [f.clause for f in owners] or [last] for p in nearest_place(sup, c, gazetteer)
+    }
+    if theirs and (extra := [p for p in mine if p not in theirs]):
+        return f"the passage says this of {sorted(theirs)[0]}, not {extra[0]}"
+    text = strip_preds(strip_figures(clause))
+    if why := other_subject(text, sids, sup):
+        return why
+    if said := SPEAKER.match(text):  # a quote's speaker may be named after it, in its passage
+        home = "".join(sup.passages[sup.sent_passage[s]] for s in dict.fromkeys(sids))
+        if run := misattributed(said.group(0), home, sup):
+            return f"“{run}” belongs to another part of the cited passages"
+        text = text[said.end() :]
+    if run := misattributed(text, "".join(dict.fromkeys(sup.periods[s] for s in sids)), sup):
+        return f"“{run}” belongs to another part of the cited passages"
+    if not owners and "、" in win_text:  # the subject of a clause that enumerates names
+        run = misattributed(text, win_text, sup)
+        listed = re.compile(f"、{re.escape(run)}|{re.escape(run)}、") if run else None
+        if (
+            listed
+            and squash(text).startswith(run)
+            and listed.search(squash("".join(sup.passages.values())))
+        ):
+            return f"“{run}” is not among the names the passage lists"
+    return list_check(clause, sup)
+
+
+def check(
+    claim: str,
+    passages: dict[int, str],
+    names: set[str] = frozenset(),
+    gazetteer: dict[str, str] | None = None,
+) -> tuple[bool, str]:
+    """``(supported, reason)`` for one claim against the passages it cites."""
+    cites = [int(n) for n in dict.fromkeys(CITE.findall(claim))]
+    if not cites:
+        return False, "no citation"
+    if any(n not in passages for n in cites):
+        return False, "cites a passage that does not exist"
+    body = CITE.sub("", claim)
+    sup = Support.of(passages, cites)
+    for clause, context in claim_clauses(body):
+        if why := check_clause(clause, context, sup, gazetteer or {}):
+            return False, why
+    full = sup.text().casefold()
+    missing = sorted(n for n in names if squash(n).casefold() not in full)
+    if missing:
+        return False, f"names not in the cited passages: {', '.join(missing)}"
+    cov = len(grams(body) & grams(full)) / max(1, len(grams(body)))
+    if cov < COVERAGE:
+        return False, f"bigram coverage {cov:.2f} < {COVERAGE}"
+    return True, ""
