@@ -47,6 +47,10 @@ class Policy:
     # Higher = more answers whose subject is implicit, more distractors from the same story.
     # seeds + crud-cal.
     context_credit: float = 0.5
+    # The asked-about word (``出口额`` in ``…出口额是多少``) counts this many times its IDF in
+    # coverage: a same-story sentence giving another figure should fall below the threshold.
+    # Higher = fewer wrong answers, more refusals of paraphrased predicates. seeds + crud-cal.
+    predicate_boost: float = 2.0
     # THE refusal threshold: the best sentence's IDF-weighted share of the question's
     # constraint words (see ``coverage``). Below it: 资料中未找到相关信息. Calibrated on seeds +
     # crud-cal together (``python -m eval.calibrate``); crud-held reported separately.

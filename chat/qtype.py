@@ -136,6 +136,27 @@ def asks(question: str, english: bool = False) -> list[Ask]:
     return out or [_ask(question)]
 
 
+def predicate(question: str) -> str:
+    """The word right before the question word: what is asked about (``出口额是多少`` → 出口额).
+
+    A sentence lacking it answers another question (the same story's other figure), so it
+    weighs more in coverage. "" when the question word opens the question (``谁将…``).
+    """
+    import logging
+
+    import jieba
+
+    m = WH.search(question)
+    if not m or m.start() == 0:
+        return ""
+    runs = [r for r in FILLER.sub("|", question[max(0, m.start() - 8) : m.start()]).split("|") if r]
+    if not runs:
+        return ""
+    jieba.setLogLevel(logging.WARNING)
+    words = [w for w in jieba.lcut(runs[-1]) if len(w) >= 2]
+    return words[-1].lower() if words else ""
+
+
 def content(question: str) -> list[str]:
     """The question's content runs: what is left after question words and fillers.
 

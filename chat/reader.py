@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .compose import Scored
+from .compose import Scored, announced
 from .policy import Policy
 from .qtype import Ask, content
 from .spans import Span, spans
@@ -228,7 +228,7 @@ def read_one(
         else:
             win = extend(text, window(text, None, w_ask, p), question, p)
             short = novel(text[win[0] : win[1]], question)
-            if not short:
+            if not short and not (ask.listing and announced(text)):  # items follow it
                 continue
             span = None
         score = cov + p.cand_weight * (s.score / top if top > 0 else 0.0)

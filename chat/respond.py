@@ -13,11 +13,11 @@ from typing import Any
 from ingest import squash
 
 from . import policy
-from .compose import Scored, announced, citation, items_after
+from .compose import ITEM, Scored, announced, citation, items_after
 from .models import Citation
 from .policy import Policy
-from .qtype import Ask
-from .reader import Pick, Reading, clauses, novel, read_one
+from .qtype import Ask, predicate
+from .reader import Pick, Reading, clauses, read_one
 
 LISTED = "资料列出了其中{n}项。"
 
@@ -35,7 +35,7 @@ def read(
 ) -> Reading:
     """The picks that answer each ask (per place when the question compares places)."""
     p = p or policy.POLICY  # looked up per call, so calibration can try other thresholds
-    w_all = weights(question)
+    w_all = _stressed(weights(question), question, p)
     threshold = p.refusal_threshold * (p.refusal_scale_en if english else 1.0)
     groups: list[tuple[Ask, Callable[[Scored], bool]]] = []
     places = sorted(e for e in need if not e.isdigit())
@@ -50,7 +50,7 @@ def read(
     picks: list[Pick] = []
     best_cov = 0.0
     for ask, ok in groups:
-        w_ask = weights(ask.text) if len(asks) > 1 else w_all
+        w_ask = _stressed(weights(ask.text), ask.text, p) if len(asks) > 1 else w_all
         if len(asks) > 1:  # a later part leans on the first part's subject
             w_ask = {**{k: 0.5 * v for k, v in w_all.items()}, **w_ask}
         pk = read_one(ask, question, scored, w_all, w_ask, ok, context, p)
@@ -66,6 +66,12 @@ def read(
     return reading
 
 
+def _stressed(w: dict[str, float], question: str, p: Policy) -> dict[str, float]:
+    """The asked-about word (:func:`chat.qtype.predicate`) weighs ``predicate_boost`` times."""
+    pred = predicate(question)
+    return {t: v * (p.predicate_boost if t == pred else 1.0) for t, v in w.items()}
+
+
 def _gather(reading: Reading, scored: list[Scored], p: Policy) -> None:
     """A list announced by its sentence (``提出四项措施``): its items, or say how many were found."""
     first = reading.picks[0]
@@ -78,7 +84,8 @@ def _gather(reading: Reading, scored: list[Scored], p: Policy) -> None:
         a, b = clauses(text)[0] if clauses(text) else (0, len(text))
         reading.picks.append(Pick(it, first.ask, first.cov, first.score, (a, b), None, ""))
     if items:
-        heads = [novel(pk.s.cand.text[pk.win[0] : pk.win[1]], "") for pk in reading.picks[1:]]
+        heads = [ITEM.sub("", pk.s.cand.text[pk.win[0] : pk.win[1]]) for pk in reading.picks[1:]]
+        heads = [h.strip().rstrip("，,；;：:、。") for h in heads]
         first.short = "、".join(h for h in heads if h)
     if 0 < len(items) < n:
         reading.note = LISTED.format(n=len(items))

@@ -21,7 +21,9 @@ COUNTER = (
     r"标准箱|立方米|个百分点|部门|个|家|项|条|台|辆|人|户|件|次|座|所|款|部|批|类|种|场|名|位|只|头|架|艘|"
     r"套|块|本|篇|份|张|趟|班|列|股|倍|层|岁|度|周年|GW|MW|kW|kWh|km|kg|TB|G)"
 )
-PERCENT = rf"(?:{NUM}\s*(?:%|％)|百分之{NUM})"
+# ``两成`` is 20%: a tenth counted in 成 (not 成为, 成功, 成立…)
+TENTHS = r"[一二两三四五六七八九]成(?![为功立果本员交绩熟效长都型品])"
+PERCENT = rf"(?:{NUM}\s*(?:%|％)|百分之{NUM}|{TENTHS})"
 UNIT = rf"(?:{CURRENCY}|{DURATION}|{COUNTER})"
 ONE = rf"(?:{PERCENT}|{NUM}\s*(?:多|余)?{MAG}?\s*{UNIT}|{NUM}{MAG})"
 RANGE_SEP = r"(?:至|到|～|~|-|—|–)"
@@ -49,7 +51,13 @@ class Span:
 
 
 def _kind_of_quantity(text: str) -> str:
-    if "%" in text or "％" in text or text.startswith("百分之") or "百分点" in text:
+    if (
+        "%" in text
+        or "％" in text
+        or text.startswith("百分之")
+        or "百分点" in text
+        or re.search(TENTHS, text)
+    ):
         return "percent"
     if re.search(CURRENCY, text):
         return "money"
@@ -65,7 +73,7 @@ def quantities(text: str) -> list[Span]:
         s = m.group(0)
         if YEAR_ONLY.match(s) or not re.search(r"\d|[一二两三四五六七八九十百千]", s):
             continue
-        if len(s) <= 2 and s[0] in ZH_NUM:  # 一个, 两部: counting words, not answers
+        if len(s) <= 2 and s[0] in ZH_NUM and not s.endswith("成"):  # 一个, 两部: counting words
             continue
         out.append(Span(m.start(), m.end(), _kind_of_quantity(s), s))
     return out

@@ -161,3 +161,15 @@ def test_a_description_window_reaches_the_clause_that_answers() -> None:
     first = (0, text.index("：") + 1)
     a, b = extend(text, first, "论坛讨论了哪些议题？", POLICY)
     assert "乡村旅游、冷链物流" in text[a:b]
+
+
+def test_predicate_is_the_word_asked_about() -> None:
+    from chat.qtype import predicate
+
+    assert predicate("某县一季度出口额是多少？") == "出口额"
+    assert predicate("某剧的主演是谁？") == "主演"
+    assert predicate("谁为该展览揭幕？") == ""  # the question word opens it
+
+
+def test_tenths_are_rates() -> None:
+    assert [(s.kind, s.text) for s in quantities("占比超过两成，成为第一")] == [("percent", "两成")]
