@@ -142,9 +142,12 @@ def _article(
     sents, breaks = [], set()
     tails = Meta()  # ``来源：X`` lines cut off as boilerplate
     for b in body:
-        kept = []
+        kept, ended = [], False
         for s in _cut(b.sents, pos):
-            t, tail = split_tail(s)
+            if ended:  # furniture after an end mark may still name the source
+                source_line(s, tails)
+                continue
+            t, tail, ended = split_tail(s)
             source_line(tail, tails)
             if t:
                 kept.append(t)

@@ -68,9 +68,21 @@ NOTICE = re.compile(
             r"(?:投资|股市|入市)有风险",
             r"仅供参考",
             r"(?:广告|免责)声明",
+            r"原标题",
+            r"保留追究[^。]{0,10}法律责任",
+            r"(?:转载|授权)(?:事宜|内容)?[^。，]{0,6}请?联系",
+            r"本文为转载|(?:此文|本文)系?转载",
+            r"来源[：:][^。，]{1,20}?(?:编辑|审核|监制|终审|责编|记者)[：:]",
+            r"(?:编辑|责编)[：:][^。，]{1,12}?(?:审核|统筹|终审|编审|校对|监制)[：:]",
             r"文章均包含本声明",
         ]
     )
+)
+# Marks after which the rest of a paragraph is page furniture: the agency's end mark, "more
+# stories" lists, a portal's return link.
+END = re.compile(
+    r"[（(]\s*完\s*[)）]|猜你喜欢|近期热门|热门推荐|推荐阅读|相关阅读|延伸阅读|阅读推荐|往期回顾"
+    r"|[—\-]{1,3}\s*END\s*[—\-]{1,3}|返回搜狐"
 )
 MIN_KEEP = 15  # a sentence cut to fewer characters (that does not end a sentence) is dropped
 
@@ -80,23 +92,28 @@ def trim(span: Span) -> Span | None:
     return split_tail(span)[0]
 
 
-def split_tail(span: Span) -> tuple[Span | None, Span]:
-    """``(what stays quotable or None, the boilerplate cut off its end)``."""
+def split_tail(span: Span) -> tuple[Span | None, Span, bool]:
+    """``(what stays quotable or None, the boilerplate cut off its end, story ended)``.
+
+    The story ended when the sentence holds an :data:`END` mark: what follows it in the
+    paragraph is furniture too.
+    """
     text = span.text
-    end = len(text)
+    stop = END.search(text)
+    end = stop.start() if stop else len(text)
     if m := NOTICE.search(text):
         end = m.start()
         head = text[:end].rstrip(" ，,：:")
         if len(head) < MIN_KEEP and not re.search(r"[。！？]$", head):
             end = 0
-    tail = _TAIL if _CLOSED.search(text) else _LOOSE
+    tail = _TAIL if _CLOSED.search(text[:end]) else _LOOSE
     while end and (m := tail.search(text, 0, end)):
         if m.start() == end:
             break
         end = m.start()
     out = span.slice(0, end).strip()
     cut = span.slice(end, len(text))
-    return (out if any(ch.isalnum() for ch in out.text) else None), cut
+    return (out if any(ch.isalnum() for ch in out.text) else None), cut, bool(stop)
 
 
 def is_boiler(text: str) -> bool:

@@ -33,6 +33,7 @@ YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 # ``…，正文：`` ends a CMS export's header; 300 characters bound where it may appear.
 BODY_MARK = re.compile(r"[，,]?\s*正文\s*[：:]")
 HEADER_MAX = 300
+_HEADERISH = re.compile(r"\d|(?:记者|作者|来源|编辑)\s*[：:]")  # what a header holds
 ORIG_TITLE = re.compile(r"\s*[（(]?原标题\s*[：:]\s*")
 LABEL = re.compile(
     r"(?P<label>发布时间|发稿时间|发表时间|更新时间|时间|日期|来源|作者|编辑|责任编辑)\s*[：:]"
@@ -124,10 +125,12 @@ def read_header(raw: str) -> Meta:
     meta = Meta()
     m = BODY_MARK.search(raw, 0, HEADER_MAX)
     head = raw[: m.start()] if m else ""
-    if m and not re.search(r"[。！？]", head) and (not head.strip() or re.search(r"\d", head)):
+    if m and not re.search(r"[。！？]", head) and (not head.strip() or _HEADERISH.search(head)):
         if found := find_date(head, 0, text_year(raw)):
             meta.put("date", *found)
         _source(meta, head, 0)
+        if b := re.search(r"(?:记者|作者)\s*[：:]\s*(?P<v>[^，,\s]{2,12})", head):
+            meta.put("byline", b["v"], (b.start("v"), b.end("v")))
         meta.body_start, meta.header = m.end(), True
     start = meta.body_start
     meta.body_start = labels(meta, raw, start, len(raw), text_year(raw))
@@ -147,6 +150,10 @@ def read_header(raw: str) -> Meta:
         if title:
             meta.put("title", re.sub(r"\s+", " ", title), (begin, begin + len(title)))
         meta.body_start, meta.title_inferred = body, guessed
+        if title and not guessed:  # the page prints the headline again above the body
+            again = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", title))))
+            if m := again.match(raw, _skip_space(raw, body)):
+                meta.body_start = m.end()
     return meta
 
 
@@ -206,7 +213,7 @@ LEDE_START = re.compile(
     rf"{_GLUED}\s*[{_HAN}]{{0,8}}?\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*(?:电|讯|消息|报道)"
     rf"|{_GLUED}[{_HAN}]{{0,6}}?讯|本报讯|本报[{_HAN}]{{2,6}}电|据[{_HAN}A-Za-z]{{2,12}}(?:报道|消息)"
     r"|\d{1,2}月\d{1,2}日(?:[，,]|上午|下午|晚|早|凌晨|中午|夜间|\d{1,2}时)"
-    r"|(?:近日|日前|近期|近年来|当地时间|北京时间|截至|每经编辑|作者[：:]|本文转自)"
+    r"|(?:近日|日前|近期|近年来|当地时间|北京时间|截至|每经编辑|作者[：:]|本文转自|来源[：:])"
     r"|(?:本报|特约|见习|实习)?(?:记者|通讯员)(?:\s|[：:]|从|近日|日前|获悉|了解到)"
     rf"|(?:{KNOWN_OUTLETS}|[{_HAN}A-Za-z]{{2,4}}(?:APP|app|客户端|网|社))获悉"
     r"|[【\[][^】\]]{0,20}(?:报道|记者|讯)"
@@ -214,7 +221,7 @@ LEDE_START = re.compile(
 # Unambiguous starts (``本报讯`` or a named outlet's dateline) win over generic ones, which
 # cannot tell where an unknown outlet's name begins (``…融资本报讯`` is not ``资本报``).
 LEDE_STRONG = re.compile(
-    rf"本报讯|本报[{_HAN}]{{2,6}}电|(?:{KNOWN_OUTLETS}|新华社|中新社|中新网|人民网|新京报|央广网)"
+    rf"本报讯|本报[{_HAN}]{{2,8}}(?:\d{{1,2}}月\d{{1,2}}日)?电|(?:{KNOWN_OUTLETS}|新华社|中新社|中新网|人民网|新京报|央广网)"
     rf"[{_HAN}]{{0,8}}?(?:\d{{1,2}}月\d{{1,2}}日)?(?:电|讯|消息)"
 )
 TITLE_MAX = 80  # longest headline looked for; longer runs are body text (CMS titles ~10-60 chars)
@@ -240,9 +247,10 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
         head = window[: m.start()]
         if m.start() < 6 or re.search(r"[。；]", head[:-1]):
             continue
+        strong = m.re is LEDE_STRONG
         if sure:
             cands.append((m.start(), m.start()))
-        elif not re.search(r"[，,（(]", head) or head[-1] in "。！？!?":
+        elif strong or not re.search(r"[，,（(]", head) or head[-1] in "。！？!?":
             # a guessed headline stays in the body unless a dateline proves it is not body text
             dated = DATELINE.match(raw, start + m.start()) or LEAD.match(raw, start + m.start())
             cands.append((m.start(), m.start() if dated else 0))
@@ -260,7 +268,8 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
 # Lead-ins before the first sentence proper: ``来源：台海网``, ``本文转自【X】；``,
 # ``【环球时报-环球网报道 记者X】``, ``智通财经APP获悉，``.
 LEAD = re.compile(
-    rf"来源\s*[：:]\s*(?P<src>[^\s，。；：:、]{{1,12}}?{_SUFFIX}(?:客户端|APP|网)?)"
+    rf"来源\s*[：:]\s*(?P<src>[^\s，。；：:、]{{1,12}}?{_SUFFIX}(?:客户端|APP|网)?"
+    rf"(?:[－\-—][^\s，。；：:、]{{1,10}}?{_SUFFIX})?)"
     rf"|本文转自\s*[【\[《]?(?P<via>[^】\]》；;。，,]{{2,20}})[】\]》]?\s*[；;，,]?"
     rf"|[【\[](?P<tag>[^】\]\n]{{0,30}}(?:报道|记者|讯)[^】\]\n]{{0,12}})[】\]]"
     rf"|(?P<app>[{_HAN}A-Za-z]{{2,10}}(?:APP|app|客户端|网|社))获悉[，,]"
