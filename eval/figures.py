@@ -18,8 +18,9 @@ PREV_WEIGHT = 0.5  # a subject borrowed from the previous clause is weaker evide
 
 
 def strip_figures(text: str) -> str:
+    """The text with its figures blanked out (same length: offsets stay valid)."""
     for t in reversed(number_tokens(text)):
-        text = text[: t.start] + " " + text[t.end :]
+        text = text[: t.start] + " " * (t.end - t.start) + text[t.end :]
     return text
 
 
@@ -57,10 +58,10 @@ def owner(
     hits = [f for f in sup.figures if equal(x, f.tok)]
     if not hits:
         return f"figure not in the cited passages: {x.text}"
-    if not competes(x):
-        return hits[0]
-    near = near_weights(x, clause, anchored)
     wide = grams(strip_figures(context)) & anchored
+    if not competes(x):  # a label (5G, 2.0): no owner to check, but say where it is stated
+        return max(hits, key=lambda f: overlap(wide, f.clause.prev + f.clause.text))
+    near = near_weights(x, clause, anchored)
 
     mine = [t for t in number_tokens(clause) if t.unit.startswith(DATE_UNITS)]
 
@@ -97,6 +98,8 @@ def near_weights(x: NumberToken, clause: str, anchored: set[str]) -> dict[str, f
             return {g: 1.0 for g in grams(me.near.split("分别")[0]) & anchored}
     out: dict[str, float] = {}
     text = strip_figures(clause)
+    stop = next((i for i in range(x.end, len(text)) if text[i] in "、，,；;。"), len(text))
+    text = text[:stop]  # what follows a figure past a separator is the next item's subject
     for i in range(len(text) - 1):
         g = grams(text[i : i + 2])
         if g and (b := next(iter(g))) in anchored:

@@ -52,6 +52,7 @@ NEG = re.compile(r"尚未|并未|暂未|未能|没有|不会|不再|并非|未|�
 
 NOT_NEG = re.compile(  # words with 不/无 that negate nothing, and bounds (checked as bounds)
     r"不合格|不断|不仅|不只|不少于|不低于|不超过|不足|不到|不得|不同|不良|无人机|毫不|不久|无家可归"
+    r"|未分配|未成年|无线|无人|不动产|不锈钢|无锡"
 )
 
 DONE = re.compile(r"已")

@@ -56,6 +56,7 @@ from .lexicon import (
 
 CITE = re.compile(r"\[(\d+)\]")
 
+DURATION = re.compile(r"(内|来|间|以来|时间|多)")
 SPEAKER = re.compile(r"^[^，]{2,30}?(表示|称|说|指出|介绍|宣布|认为|承认|确认|透露)，")
 CLAUSE_SEPS = "。！？!?；;\n，,：:…"
 COVERAGE = 0.5  # share of a claim's bigrams its cited passages must contain (kept from v1)
@@ -72,10 +73,11 @@ def claim_clauses(body: str) -> list[tuple[str, str]]:
     carry = ""
     for a, b in spans(body, CLAUSE_SEPS):
         c = body[a:b]
-        rest = c
-        for t in reversed(number_tokens(c)):
+        rest, toks = c, number_tokens(c)
+        for t in reversed(toks):
             rest = rest[: t.start] + rest[t.end :]
-        if len(CJK.findall(TIME_WORDS.sub("", rest))) <= 2 or SAYS.search(c):
+        dated = all(t.unit.startswith(DATE_UNITS) for t in toks)
+        if (dated and len(CJK.findall(TIME_WORDS.sub("", rest))) <= 2) or SAYS.search(c):
             carry += c + "，"
             continue
         c = carry + c
@@ -180,11 +182,14 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
         owners.append(got)
     anchor = owners[0].clause if owners else last
     pos = owners[0].tok.start if owners else last.start + len(last.text)
-    for x in (t for t in toks if t.unit.startswith(DATE_UNITS)):
+    claimed = [t for t in toks if t.unit.startswith(DATE_UNITS)]
+    for i, x in enumerate(claimed):
         if not any(equal(x, f.tok) for f in sup.figures):
             return f"date not in the cited passages: {x.text}"
         baseline = BASELINE.search(clause[: x.start]) or clause[x.end :].startswith("同期")
-        if not baseline and not date_ok(x, anchor, pos, sup):
+        duration = x.bound or DURATION.match(clause[x.end :])  # 近10年内: a span, not a date
+        latest = all(t.unit != x.unit for t in claimed[i + 1 :])  # earlier ones only exist
+        if latest and not (baseline or duration) and not date_ok(x, anchor, pos, sup):
             return f"{x.text} is not the date the passage gives for this"
     sids = list(dict.fromkeys(f.clause.sent for f in owners)) or [last.sent]
     sentences = "".join(sup.sentence(s) for s in sids)
@@ -236,7 +241,10 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
             and listed.search(squash("".join(sup.passages.values())))
         ):
             return f"“{run}” is not among the names the passage lists"
-    return list_check(clause, sup)
+    for a, b in spans(clause, CLAUSE_SEPS):
+        if why := list_check(clause[a:b], sup):
+            return why
+    return ""
 
 
 def check(
