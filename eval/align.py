@@ -24,7 +24,9 @@ HEAD_NOUN = re.compile(
 ADVERBIAL = re.compile(
     r"(而|但|并|同时)?(在|于|对于|对|从)"
 )  # a clause opening so modifies the next
-BRACKET = 40  # separators inside a bracket this short do not split: "网易(…,下同,166.39亿元)"
+# Separators inside a bracket this short do not split ("网易(集团在穗企业合计数,下同,166.39亿元)");
+# a longer one holds sentences of its own (the cableway figures of 丽江). Set on the dev claims.
+BRACKET = 40
 FUNCTION = STOP | set("到可要将约近超达为")
 PREFIX = re.compile(r"同比|环比|较|比|分别|其中|共计|累计|实现|增长|上升|增加|下降|减少|达到|达")
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -34,7 +34,9 @@ KINDS = (
     "supported", "number_swap", "unit", "partial_number", "period", "entity_swap",
     "predicate", "negation", "uncited", "invented_item",
 )  # fmt: skip
-BATCH = 6  # claims per LLM call (claims citing the same passages): one prefill serves six
+# Claims per LLM call (claims citing the same passages): one prefill serves six, as an
+# answer's claims share one call in `eval run`; more makes small models lose the numbering.
+BATCH = 6
 LLM_CTX = 2048  # context of the judge's local server: the longest prompt here is ~900 tokens
 
 
