@@ -16,7 +16,7 @@ from .boiler import split_tail
 from .chunk import make_chunks
 from .clean import Span, squash
 from .layout import Block, classify, paragraphs
-from .meta import Meta, labels, read_header, scaffold, signed_date, source_line, text_year
+from .meta import Meta, labels, read_header, scaffold, signed_date, source_line
 from .models import Article, Chunk
 from .segment import Draft, dedupe, segment, signature
 from .settings import Settings
@@ -85,7 +85,7 @@ def process(
     head = read_header(raw)
     paras = [p.after(head.body_start) for p in paragraphs(raw)]
     blocks = [classify(raw, p) for p in paras if p.text]
-    year = int(head.date[:4]) if head.date else text_year(raw)
+    year = int(head.date[:4]) if head.date else None
     page = _page_meta(raw, blocks, head, year)
     blocks, dropped = dedupe([b for b in blocks if b.kind != "furniture"])
     drafts = segment(blocks)

@@ -28,7 +28,7 @@ YMD = re.compile(_YMD)
 MD_TIME = re.compile(
     r"(?<!\d)(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?\s*(?P<t>\d{1,2}:\d\d(?::\d\d)?)"
 )
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
+YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]")
 
 # ``…，正文：`` ends a CMS export's header; 300 characters bound where it may appear.
 BODY_MARK = re.compile(r"[，,]?\s*正文\s*[：:]")
@@ -40,7 +40,7 @@ LABEL = re.compile(
 )
 
 # Outlet names end in one of these (人民网, 中新社, 新京报, 央视新闻, 中国青年报客户端, 甘州融媒).
-_SUFFIX = r"(?:网|社|报|台|新闻|客户端|融媒|APP|app|之家)"
+_SUFFIX = r"(?:晚报|日报|早报|时报|商报|网|社|报|台|新闻|客户端|融媒|APP|app|之家)"
 _OUTLET = rf"[{_HAN}A-Za-z0-9·\-]{{0,14}}{_SUFFIX}"
 _PAREN = r"[（(\[【][^（()）\]】\n]{1,40}[)）\]】]"
 # ``中新社北京8月2日电 (记者 X)`` / ``IT之家 8 月 17 日消息，`` / ``新京报讯（记者 X）`` / ``本报讯``.
@@ -101,22 +101,25 @@ def iso(y: int, m: int, d: int, t: str | None = None) -> str | None:
 
 
 def find_date(
-    text: str, base: int = 0, year: int | None = None
+    text: str, base: int = 0, year: int | None = None, context: str = ""
 ) -> tuple[str, tuple[int, int]] | None:
-    """First full date in ``text`` (a month-day with a time when ``year`` is given)."""
+    """First full date in ``text``, else a month-day with a time whose year is ``year`` or
+    comes from ``context``'s own dates (:func:`text_year`)."""
     for m in YMD.finditer(text):
         if d := iso(int(m["y"]), int(m["m"]), int(m["d"]), m["t"]):
             return d, (base + m.start(), base + m.end())
-    if year:
-        for m in MD_TIME.finditer(text):
-            if d := iso(year, int(m["m"]), int(m["d"]), m["t"]):
-                return d, (base + m.start(), base + m.end())
+    for m in MD_TIME.finditer(text):
+        y = year or text_year(context, int(m["m"]))
+        if y and (d := iso(y, int(m["m"]), int(m["d"]), m["t"])):
+            return d, (base + m.start(), base + m.end())
     return None
 
 
-def text_year(text: str) -> int | None:
-    """The year a text mentions most (ties: the latest): the best guess for an undated dateline."""
-    years = Counter(int(y) for y in YEAR.findall(text))
+def text_year(text: str, month: int | None = None) -> int | None:
+    """The year of a bare month-day, from the text's own dates in that month (most frequent,
+    then latest); None when the text never dates that month, rather than a guess from
+    unrelated years it mentions (anniversaries, past events, plans)."""
+    years = Counter(int(y) for y, m in YEAR_MONTH.findall(text) if month is None or int(m) == month)
     return max(years, key=lambda y: (years[y], y)) if years else None
 
 
@@ -126,14 +129,14 @@ def read_header(raw: str) -> Meta:
     m = BODY_MARK.search(raw, 0, HEADER_MAX)
     head = raw[: m.start()] if m else ""
     if m and not re.search(r"[。！？]", head) and (not head.strip() or _HEADERISH.search(head)):
-        if found := find_date(head, 0, text_year(raw)):
+        if found := find_date(head, 0, None, raw):
             meta.put("date", *found)
         _source(meta, head, 0)
         if b := re.search(r"(?:记者|作者)\s*[：:]\s*(?P<v>[^，,\s]{2,12})", head):
             meta.put("byline", b["v"], (b.start("v"), b.end("v")))
         meta.body_start, meta.header = m.end(), True
     start = meta.body_start
-    meta.body_start = labels(meta, raw, start, len(raw), text_year(raw))
+    meta.body_start = labels(meta, raw, start, len(raw), None)
     meta.header = meta.header or bool(LABEL.match(raw, _skip_space(raw, start)))
     at = _skip_space(raw, meta.body_start)
     cut = None
@@ -150,7 +153,7 @@ def read_header(raw: str) -> Meta:
         if title:
             meta.put("title", re.sub(r"\s+", " ", title), (begin, begin + len(title)))
         meta.body_start, meta.title_inferred = body, guessed
-        if title and not guessed:  # the page prints the headline again above the body
+        if title and not guessed and body >= end:  # the headline printed again above the body
             again = re.compile(r"\s*".join(map(re.escape, re.sub(r"\s", "", title))))
             if m := again.match(raw, _skip_space(raw, body)):
                 meta.body_start = m.end()
@@ -182,7 +185,8 @@ def labels(meta: Meta, raw: str, i: int, end: int, year: int | None) -> int:
             meta.put(
                 "byline", value, (raw.index(value, m.end()), raw.index(value, m.end()) + len(value))
             )
-        if found := find_date(value, raw.index(value, m.end()) if value else m.end(), year):
+        at = raw.index(value, m.end()) if value else m.end()
+        if found := find_date(value, at, year, raw):
             meta.put("date", *found)
         i = _skip_space(raw, stop)
     return i
@@ -250,7 +254,7 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
         strong = m.re is LEDE_STRONG
         if sure:
             cands.append((m.start(), m.start()))
-        elif strong or not re.search(r"[，,（(]", head) or head[-1] in "。！？!?":
+        elif strong or not re.search(r"[，,（(]", head) or head[-1] in "！？!?":
             # a guessed headline stays in the body unless a dateline proves it is not body text
             dated = DATELINE.match(raw, start + m.start()) or LEAD.match(raw, start + m.start())
             cands.append((m.start(), m.start() if dated else 0))
@@ -291,7 +295,16 @@ def scaffold(raw: str, start: int, end: int, meta: Meta, year: int | None) -> in
                 meta.put("outlet", name, (m.start(m.lastgroup or 0), m.end(m.lastgroup or 0)))
             i = _skip_space(raw, m.end())
         m = DATELINE.match(raw, i, min(end, i + 80))
-        if m and (m["d"] or m["kind"] == "讯") and not m["outlet"][-1].isdigit():
+        if (
+            m
+            and (
+                m["d"]
+                or m["kind"] == "讯"
+                or (m["kind"] == "消息" and m.group().endswith(("：", ":")))
+            )
+            and not m["outlet"][-1].isdigit()
+            and not m["outlet"].startswith("据")
+        ):
             _dateline(m, meta, year)
             i = _skip_space(raw, m.end())
         while b := BYLINE_ITEM.match(raw, i, min(end, i + 60)):
@@ -304,7 +317,7 @@ def scaffold(raw: str, start: int, end: int, meta: Meta, year: int | None) -> in
 
 def _dateline(m: re.Match[str], meta: Meta, year: int | None) -> None:
     meta.put("outlet", m["outlet"], (m.start("outlet"), m.end("outlet")))
-    y = int(m["y"]) if m["y"] else year
+    y = int(m["y"]) if m["y"] else year or (text_year(m.string, int(m["m"])) if m["m"] else None)
     if m["d"] and y and (d := iso(y, int(m["m"]), int(m["d"]))):
         meta.put("date", d, (m.start("y") if m["y"] else m.start("m"), m.end("d")))
     if m["paren"]:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 XINHUA = """全国规模以上工业增加值前两月增长6.1%
 
-新华社北京3月18日电（记者 王明远）国家统计局18日发布数据显示，2024年前两个月，全国规模以上工业增加值同比增长6.1%。其中，高技术制造业增加值增长9.8%，快于全部规模以上工业。
+新华社北京3月18日电（记者 王明远）国家统计局2024年3月18日发布数据显示，前两个月全国规模以上工业增加值同比增长6.1%。其中，高技术制造业增加值增长9.8%，快于全部规模以上工业。
 国家统计局新闻发言人表示，工业生产保持平稳，新动能持续成长。（完）
 责任编辑：李华
 """
@@ -165,10 +165,20 @@ def test_no_boilerplate_in_any_chunk_and_the_invariant_holds(news):
         assert c.sents[0][0] == c.start and c.sents[-1][1] == c.end
 
 
+def test_undated_dateline_takes_no_year_from_unrelated_mentions(tmp_path):
+    raw = "中新网江城8月14日电 (记者 张三)江城海警局14日开展宣传。2019年该局曾破获一起案件。"
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text(raw, encoding="utf-8")
+    s = Settings(corpus_dir=tmp_path / "c", data_dir=tmp_path / "d")
+    ingest(s, progress=False)
+    [a] = load_articles(s.articles_path)
+    assert (a.date, a.outlet, a.byline) == (None, "中新网", "记者 张三")
+
+
 def test_dateline_lede_keeps_its_sentence(news):
     _, settings = news
     texts = "".join(c.text for c in load_chunks(settings.chunks_path) if c.source == "xinhua.txt")
-    assert texts.startswith("国家统计局18日发布数据显示")
+    assert texts.startswith("国家统计局2024年3月18日发布数据显示")
 
 
 def test_short_documents_become_articles(news):
