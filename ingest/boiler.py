@@ -39,6 +39,8 @@ TAIL_ITEM = re.compile(
             r"[^\s，。！？、()（）]{1,10}\s*/\s*摄",
             r"(?:分享让更多人看到|更多精彩内容[^。]{0,16}|点击(?:进入|查看|阅读)[^。]{0,20}|>>[^。]{0,30})",
             r"https?://[^\s，。]+",
+            r"(?:编辑|责编|校对|审核|摄影|摄)\s*/\s*[\u4e00-\u9fff]{2,4}",
+            r"《[^》]{2,12}》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*\d{1,2}\s*版\s*[)）]",
             r"(?:联系方式|邮箱地址|联系邮箱|投稿邮箱)\s*[：:]\s*[\w.\-]+@[\w.\-]+",
             r"[×|｜]",
         ]
@@ -72,6 +74,7 @@ NOTICE = re.compile(
             r"保留追究[^。]{0,10}法律责任",
             r"(?:转载|授权)(?:事宜|内容)?[^。，]{0,6}请?联系",
             r"本文为转载|(?:此文|本文)系?转载",
+            r"知识产权[^。]{0,30}(?:所有|持有)|未经许可[^。]{0,10}禁止",
             r"力求但?不保证|与本(?:站|网)立场无关|如(?:存在|有)问题请(?:与我们)?联系",
             r"来源[：:][^。，]{1,20}?(?:编辑|审核|监制|终审|责编|记者)[：:]",
             r"(?:编辑|责编)[：:][^。，]{1,12}?(?:审核|统筹|终审|编审|校对|监制)[：:]",
@@ -88,6 +91,13 @@ END = re.compile(
 MIN_KEEP = 15  # a sentence cut to fewer characters (that does not end a sentence) is dropped
 
 
+# A photo credit glued before a sentence (``新华社记者 X 摄8月11日，…``) is cut off its start.
+CREDIT = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,10}记者\s*[\u4e00-\u9fff·]{2,4}(?:[\s、，][\u4e00-\u9fff·]{2,4})*\s*摄"
+    r"|[（(][^（()）]{0,20}(?:供图|摄)[)）])\s*"
+)
+
+
 def trim(span: Span) -> Span | None:
     """The sentence without trailing boilerplate, or None when nothing quotable is left."""
     return split_tail(span)[0]
@@ -99,6 +109,8 @@ def split_tail(span: Span) -> tuple[Span | None, Span, bool]:
     The story ended when the sentence holds an :data:`END` mark: what follows it in the
     paragraph is furniture too.
     """
+    if (lead := CREDIT.match(span.text)) and lead.end() < len(span.text):
+        span = span.slice(lead.end(), len(span.text))
     text = span.text
     stop = END.search(text)
     end = stop.start() if stop else len(text)

@@ -246,26 +246,28 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
         if window[:n] == raw[start + n : start + 2 * n]:
             cands.append((n, 2 * n))
             break
-    ledes = [m for m in LEDE_STRONG.finditer(window) if m.start() >= 6]
-    for m in ledes[:1] + list(LEDE_START.finditer(window)):
-        head = window[: m.start()]
-        if m.start() < 6 or re.search(r"[。；]", head[:-1]):
-            continue
-        strong = m.re is LEDE_STRONG
-        if sure:
-            cands.append((m.start(), m.start()))
-        elif strong or not re.search(r"[，,（(]", head) or head[-1] in "！？!?":
-            # a guessed headline stays in the body unless a dateline proves it is not body text
-            dated = DATELINE.match(raw, start + m.start()) or LEAD.match(raw, start + m.start())
-            cands.append((m.start(), m.start() if dated else 0))
-        break
+    strong_at = len(window)
+    for pattern in (LEDE_STRONG, LEDE_START):  # the first usable start of each kind
+        for m in pattern.finditer(window):
+            head = window[: m.start()]
+            if m.start() < 6 or re.search(r"[。；]", head[:-1]) or m.start() < strong_at < m.end():
+                continue  # (a generic match overlapping a certain one misreads where it starts)
+            if pattern is LEDE_STRONG:
+                strong_at = m.start()
+            if sure:
+                cands.append((m.start(), m.start()))
+            elif pattern is LEDE_STRONG or not re.search(r"[，,（(]", head) or head[-1] in "！？!?":
+                # a guessed headline stays in the body unless a dateline proves it is not body
+                dated = DATELINE.match(raw, start + m.start()) or LEAD.match(raw, start + m.start())
+                cands.append((m.start(), m.start() if dated else 0))
+            break
     if cands:
         end, body = min(cands)
         return start + end, start + body, False
     if not sure:
         return None
     # No evidence where it ends: the title is the first clause, and the body keeps all of it.
-    m = re.compile(r"[，。！？；,!?;…“]").search(window, 4)
+    m = re.compile(r"[，。！？；,!?;…]").search(window, 4)
     return start + (m.start() if m else len(window)), start, True
 
 
