@@ -279,6 +279,7 @@ LEAD = re.compile(
     rf"|本文转自\s*[【\[《]?(?P<via>[^】\]》；;。，,]{{2,20}})[】\]》]?\s*[；;，,]?"
     rf"|[【\[](?P<tag>[^】\]\n]{{0,30}}(?:报道|记者|讯)[^】\]\n]{{0,12}})[】\]]"
     rf"|(?P<app>[{_HAN}A-Za-z]{{2,10}}(?:APP|app|客户端|网|社))获悉[，,]"
+    r"|综合(?:消息|报道|外电)[：:]"
 )
 
 
@@ -341,7 +342,7 @@ def signed_date(tail: list[Span]) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
-_SOURCE_ITEM = re.compile(r"(?:^|(?<=[\s（(【\[。！？”，,摄]))" + SOURCE.pattern)
+_SOURCE_ITEM = re.compile(r"(?:^|(?<=[\s（(【\[。！？”，,摄)）】\]]))" + SOURCE.pattern)
 
 
 def source_line(cut: Span, meta: Meta) -> None:
