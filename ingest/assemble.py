@@ -15,8 +15,9 @@ import re
 from .boiler import split_tail
 from .chunk import make_chunks
 from .clean import Span, squash
+from .headline import read_header
 from .layout import Block, classify, paragraphs
-from .meta import Meta, labels, read_header, scaffold, signed_date, source_line
+from .meta import Meta, labels, scaffold, signed_date, source_line
 from .models import Article, Chunk
 from .segment import Draft, dedupe, segment, signature
 from .settings import Settings

@@ -20,7 +20,8 @@ import pytest
 from ingest import Settings, chroma_meta, ingest, load_articles, load_chunks, sentences, squash
 from ingest.boiler import trim
 from ingest.clean import Span
-from ingest.meta import find_date, read_header
+from ingest.headline import read_header
+from ingest.meta import find_date
 from ingest.progress import Progress, progress
 
 ROOT = Path(__file__).resolve().parents[1]
