@@ -1,7 +1,8 @@
 """Property tests: the cleaner and chunker never crash and always keep the traceability invariant.
 
 Inputs mix the seeds' hazards: CJK text with inner spaces, lines broken anywhere, private-use
-glyphs, control characters, datelines, sign-offs, headings and repeated sentences.
+glyphs, control characters, datelines, sign-offs, headings and repeated sentences, plus web
+exports' headers, agency datelines and boilerplate, which ingest cuts out of chunk text.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import Settings, squash
+from ingest import Settings, sentences, squash
 from ingest.clean import clean_range
 from ingest.pipeline import process
 from ingest.reader import RawDoc
@@ -42,6 +43,13 @@ PIECES = [
     "\u200b",
     "一是",
     "a. b",
+    "2023-08-14 12:29，正文：",
+    "原标题：",
+    "新华社北京8月1日电（记者 王明）",
+    "（完）",
+    "返回搜狐，查看更多责任编辑：",
+    "来源：江城日报",
+    "如遇作品内容、版权等问题请联系",
 ]
 TEXT = st.lists(st.sampled_from(PIECES) | st.text(max_size=8), max_size=80).map("".join)
 
@@ -67,3 +75,5 @@ def test_process_never_crashes_and_chunks_trace_to_raw(raw: str) -> None:
         assert c.article_id in ids
         assert 0 <= c.start < c.end <= len(raw)
         assert squash(raw[c.start : c.end]) == squash(c.text)
+        for text, s, e in sentences(c):
+            assert c.start <= s < e <= c.end and squash(raw[s:e]) == squash(text)
