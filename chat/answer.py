@@ -125,8 +125,9 @@ class Engine:
         )
         t1 = time.perf_counter()
         intent = read_intent(q)
-        if intent.listing:  # list items often continue into the article's next chunk
+        if intent.listing:  # list items often continue into the article's next two chunks
             hits = hits + self._next_chunks(hits[:3], len(hits))
+            hits = hits + self._next_chunks(hits[-3:], len(hits))
         need = entities(rq, self.gazetteer)
         scored = self.score(rq, hits, intent, need)
         english = intent.english

@@ -120,22 +120,30 @@ def announced(text: str) -> int:
 
 
 def items_after(best: Scored, scored: list[Scored], n: int, reach: int) -> list[Scored]:
-    """``…提出四项保障措施。`` announces a list: the items (``一是…``) that follow it."""
+    """``…提出四项保障措施。`` announces a list: the items (``一是…``) that follow it.
+
+    "Follow" is reading order (chunk, then sentence), not raw offsets: a page's fragments may
+    be out of order in the raw file.
+    """
+
+    def order(s: Scored) -> tuple[int, int]:
+        return s.cand.hit.chunk.seq, s.cand.pos
+
     later = sorted(
         (
             s
             for s in scored
             if s.cand.hit.chunk.article_id == best.cand.hit.chunk.article_id
-            and s.cand.start > best.cand.start
+            and order(s) > order(best)
             and ITEM.match(s.cand.text)
         ),
-        key=lambda s: s.cand.start,
+        key=order,
     )
     out: list[Scored] = []
     for s in later:
-        if out and s.cand.start < out[-1].cand.end:
+        if out and order(s) == order(out[-1]):
             continue
-        if s.cand.start - best.cand.end >= reach * max(n, 1):
+        if s.cand.hit.chunk.seq - best.cand.hit.chunk.seq > max(1, reach * max(n, 1) // 400):
             break
         out.append(s)
     return out[:n] if n else out

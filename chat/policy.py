@@ -42,11 +42,19 @@ class Policy:
     # Reader score = coverage + this × candidate score: how much retrieval/semantic agreement
     # counts next to the question's constraints being satisfied. seeds + crud-cal.
     cand_weight: float = 0.5
+    # A span's binding (its clause's coverage plus that of the ``bind_chars`` before it) adds
+    # this much to a sentence's reader score: prefers the figure the asked words sit next to
+    # over another figure of the same story. seeds + crud-cal.
+    bind_weight: float = 0.5
+    bind_chars: int = 12
     # A constraint word found not in the sentence but in its title or neighbouring sentence
     # counts this share: the subject of a news sentence is often only in the headline.
     # Higher = more answers whose subject is implicit, more distractors from the same story.
     # seeds + crud-cal.
     context_credit: float = 0.5
+    # Words of a document's full name in 《》 count this share in coverage: news sentences
+    # abbreviate it (《方案》), its headline carries it. seeds (list and multi items).
+    doc_name_coverage: float = 0.25
     # The asked-about word (``出口额`` in ``…出口额是多少``) counts this many times its IDF in
     # coverage: a same-story sentence giving another figure should fall below the threshold.
     # Higher = fewer wrong answers, more refusals of paraphrased predicates. seeds + crud-cal.

@@ -16,7 +16,8 @@ from .spans import COUNTER, CURRENCY, ZH_NUM
 WH = re.compile(
     r"是什么|是多少|有多少|什么样的?|什么时候|什么|多少|多长时间|多长|多久|哪一[天年日个家位]|"
     r"哪[一二三四五六七八九十两\d]+[大项个条类方面种家]?|哪些|哪个|哪家|哪位|哪里|哪儿|哪|"
-    r"几[个项条家大方年月天种类次]?|谁|如何|怎样|怎么|是否|有何|为何|为什么|吗|呢|何时"
+    r"几[个项条家大方年月天种类次]?|谁|如何|怎样|怎么|是否|有何|为何|为什么|吗|呢|何时|"
+    r"分别|各自|一共|总共|大约"
 )
 # Words that carry no constraint: question scaffolding and the commonest function words.
 FILLER = re.compile(

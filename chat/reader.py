@@ -203,8 +203,15 @@ def read_one(
     ok: Callable[[Scored], bool],
     context: Callable[[Scored], str],
     p: Policy,
+    w_own: dict[str, float] | None = None,
+    taken: frozenset[tuple[str, int]] = frozenset(),
 ) -> Pick | None:
-    """The best answering sentence for one ask among the top ``read_top`` candidates."""
+    """The best answering sentence for one ask among the top ``read_top`` candidates.
+
+    ``w_own`` are the ask's own words (a later part of a multi-part question): the span they
+    sit next to answers it. ``taken`` are spans an earlier part already answered with.
+    """
+    w_own = w_own or w_ask
     top = scored[0].score if scored else 1.0
     best: Pick | None = None
     for s in scored[: p.read_top]:
@@ -212,17 +219,18 @@ def read_one(
             continue
         text = s.cand.text
         cov = coverage(text, context(s), w_all, p.context_credit)
+        bind = 0.0
         if ask.typed:
-            found = _typed_spans(text, ask, question)
+            key = s.cand.hit.chunk.source, s.cand.start
+            found = [
+                sp
+                for sp in _typed_spans(text, ask, question)
+                if (key[0], key[1] + sp.start) not in taken
+            ]
             if not found:
                 continue
-
-            # the span nearest to the ask's own words: its clause covers the most of them
-            def near(sp: Span, text: str = text) -> float:
-                a, b = next(((a, b) for a, b in clauses(text) if a <= sp.start < b), (0, len(text)))
-                return coverage(text[a:b], "", w_ask, 0.0)
-
-            span = max(found, key=lambda sp: (near(sp), -sp.start))
+            span = max(found, key=lambda sp: (bound(text, sp, w_own, p), -sp.start))
+            bind = bound(text, span, w_own, p)
             win = window(text, (span.start, span.end), w_ask, p)
             short = span.text
         else:
@@ -231,10 +239,19 @@ def read_one(
             if not short and not (ask.listing and announced(text)):  # items follow it
                 continue
             span = None
-        score = cov + p.cand_weight * (s.score / top if top > 0 else 0.0)
+            bind = coverage(text[win[0] : win[1]], "", w_own, 0.0)
+        score = cov + p.cand_weight * (s.score / top if top > 0 else 0.0) + p.bind_weight * bind
         if best is None or score > best.score:
             best = Pick(s, ask, cov, score, win, span, short)
     return best
+
+
+def bound(text: str, sp: Span, w: dict[str, float], p: Policy) -> float:
+    """How much of the question the words bound to a span say: its clause's coverage, plus the
+    coverage of the few characters right before it (``…演出接待游客`` 79.90万人次)."""
+    a, b = next(((a, b) for a, b in clauses(text) if a <= sp.start < b), (0, len(text)))
+    near = text[max(a, sp.start - p.bind_chars) : sp.start]
+    return coverage(text[a:b], "", w, 0.0) + coverage(near, "", w, 0.0)
 
 
 def unseen_weight(n_docs: int) -> float:

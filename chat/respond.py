@@ -7,6 +7,7 @@ evidence cards (whole sentences, one card per story with its copies listed).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,11 +50,15 @@ def read(
             groups.append((ask, lambda s: s.scope == need))
     picks: list[Pick] = []
     best_cov = 0.0
+    taken: set[tuple[str, int]] = set()
     for ask, ok in groups:
-        w_ask = _stressed(weights(ask.text), ask.text, p) if len(asks) > 1 else w_all
+        w_own = _stressed(weights(ask.text), ask.text, p) if len(asks) > 1 else w_all
+        w_ask = w_own
         if len(asks) > 1:  # a later part leans on the first part's subject
-            w_ask = {**{k: 0.5 * v for k, v in w_all.items()}, **w_ask}
-        pk = read_one(ask, question, scored, w_all, w_ask, ok, context, p)
+            w_ask = {**{k: 0.5 * v for k, v in w_all.items()}, **w_own}
+        pk = read_one(ask, question, scored, w_all, w_ask, ok, context, p, w_own, frozenset(taken))
+        if pk is not None and pk.span is not None:
+            taken.add((pk.s.cand.hit.chunk.source, pk.s.cand.start + pk.span.start))
         if english and pk is not None and pk.s.score < p.english_min_score:
             continue
         best_cov = max(best_cov, pk.cov if pk is not None else 0.0)
@@ -67,9 +72,12 @@ def read(
 
 
 def _stressed(w: dict[str, float], question: str, p: Policy) -> dict[str, float]:
-    """The asked-about word (:func:`chat.qtype.predicate`) weighs ``predicate_boost`` times."""
+    """The asked-about word (:func:`chat.qtype.predicate`) weighs ``predicate_boost`` times;
+    the words of a document's full name in 《》 weigh less, as news text abbreviates it."""
     pred = predicate(question)
-    return {t: v * (p.predicate_boost if t == pred else 1.0) for t, v in w.items()}
+    named = "".join(re.findall(r"《([^》]+)》", question)).lower()  # sentences say 《方案》
+    out = {t: v * (p.predicate_boost if t == pred else 1.0) for t, v in w.items()}
+    return {t: v * (p.doc_name_coverage if t in named else 1.0) for t, v in out.items()}
 
 
 def _gather(reading: Reading, scored: list[Scored], p: Policy) -> None:
