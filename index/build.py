@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from ingest import Chunk, Settings, chroma_meta, corpus_fingerprint, ingest, load_chunks
+from ingest.progress import Progress
 
-from .bm25 import BM25Index
+from .bm25 import BM25Index, TokenThread
 from .embed import Embedder, get_embedder, passage_text
 from .store import StoreError, collection_name, drop_collections, get_collection, location
 
 log = logging.getLogger("index")
+# In the snapshot name: a new tokeniser implementation rebuilds BM25 once (2: rjieba cuts).
+BM25_VERSION = 2
 
 
 @dataclass
@@ -174,21 +177,53 @@ def _nodes(chunks: list[Chunk], vectors: list[list[float]], hashes: list[str]) -
     ]
 
 
+def _embed(
+    emb: Embedder,
+    coll: Any,
+    todo: list[Chunk],
+    texts: dict[str, str],
+    hashes: dict[str, str],
+    stored: dict[str, str],
+    reuse: dict[str, list[float]],
+    settings: Settings,
+    progress: bool,
+) -> int:
+    """Embed and store ``todo`` batch by batch (each batch is durable); returns how many ran."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    store = ChromaVectorStore(chroma_collection=coll)
+    embedded = 0
+    batch = max(1, settings.embed_batch_size)
+    with Progress(
+        len(todo), f"embed ({emb.name})", "chunk", enabled=progress and bool(todo)
+    ) as bar:
+        for i in range(0, len(todo), batch):
+            part = todo[i : i + batch]
+            need = [c for c in part if hashes[c.id] not in reuse]
+            if need:
+                vecs = emb.passages([texts[c.id] for c in need])
+                reuse.update({hashes[c.id]: list(v) for c, v in zip(need, vecs, strict=True)})
+                embedded += len(need)
+            changed = [c.id for c in part if c.id in stored]
+            if changed:  # same chunk, new passage text (its title changed): replace the vector
+                coll.delete(ids=changed)
+            vectors = [reuse[hashes[c.id]] for c in part]
+            store.add(_nodes(part, vectors, [hashes[c.id] for c in part]))
+            bar.update(len(part))
+    return embedded
+
+
 def build(
     settings: Settings, progress: bool = True, embedder: Embedder | None = None
 ) -> BuildReport:
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     _check_writable(settings)
     if not settings.chunks_path.exists():
         log.info("no ingest output in %s: running ingest first", settings.data_dir)
         ingest(settings, progress=progress)
     chunks = load_chunks(settings.chunks_path)
-    emb = embedder or get_embedder(settings.embedder)
+    emb = embedder or get_embedder(settings.embedder, settings.models_dir)
     coll = _open_collection(settings, collection_name(settings, emb.name))
-    store = ChromaVectorStore(chroma_collection=coll)
 
     texts = {c.id: passage_text(c.title, c.text) for c in chunks}
     hashes = {c.id: content_hash(emb.name, texts[c.id]) for c in chunks}
@@ -196,38 +231,29 @@ def build(
     existing = set(stored)
     todo = [c for c in chunks if stored.get(c.id) != hashes[c.id]]
     reuse = _reusable(coll, sorted({hashes[c.id] for c in todo})) if todo and existing else {}
-    embedded = 0
-    batch = max(1, settings.embed_batch_size)
-    bar = tqdm(
-        total=len(todo), desc=f"embed ({emb.name})", unit="chunk", disable=not progress or None
-    )
-    for i in range(0, len(todo), batch):
-        part = todo[i : i + batch]
-        need = [c for c in part if hashes[c.id] not in reuse]
-        if need:
-            vecs = emb.passages([texts[c.id] for c in need])
-            reuse.update({hashes[c.id]: list(v) for c, v in zip(need, vecs, strict=True)})
-            embedded += len(need)
-        changed = [c.id for c in part if c.id in stored]
-        if changed:  # same chunk, new passage text (its title changed): replace the vector
-            coll.delete(ids=changed)
-        store.add(_nodes(part, [reuse[hashes[c.id]] for c in part], [hashes[c.id] for c in part]))
-        bar.update(len(part))
-    bar.close()
-
     fingerprint = corpus_fingerprint(settings.chunks_path)
     root = index_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
-    snapshot = f"v-{fingerprint[:12]}-{settings.bm25_tokenizer.replace('+', '_')}"
-    if not (root / snapshot / "ids.json").exists():
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".snap-"))
-        tmp.chmod(0o755)  # mkdtemp makes it private; readers may run as another user
-        BM25Index.build(
-            [c.id for c in chunks], [texts[c.id] for c in chunks], settings.bm25_tokenizer
-        ).save(tmp)
-        shutil.copyfile(settings.chunks_path, tmp / "chunks.jsonl")
-        shutil.rmtree(root / snapshot, ignore_errors=True)
-        os.replace(tmp, root / snapshot)
+    snapshot = f"v-{fingerprint[:12]}-{settings.bm25_tokenizer.replace('+', '_')}-{BM25_VERSION}"
+    # BM25 tokenising (one core) runs beside the embedder, whose runtime releases the GIL
+    bm25 = (
+        None
+        if (root / snapshot / "ids.json").exists()
+        else TokenThread(settings.bm25_tokenizer, [texts[c.id] for c in chunks])
+    )
+    try:
+        embedded = _embed(emb, coll, todo, texts, hashes, stored, reuse, settings, progress)
+        if bm25 is not None:
+            tmp = Path(tempfile.mkdtemp(dir=root, prefix=".snap-"))
+            tmp.chmod(0o755)  # mkdtemp makes it private; readers may run as another user
+            ids, mode = [c.id for c in chunks], settings.bm25_tokenizer
+            BM25Index.build(ids, [], mode, tokens=bm25.result()).save(tmp)
+            shutil.copyfile(settings.chunks_path, tmp / "chunks.jsonl")
+            shutil.rmtree(root / snapshot, ignore_errors=True)
+            os.replace(tmp, root / snapshot)
+    finally:
+        if bm25 is not None:
+            bm25.stop()
 
     built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     manifest = Manifest(

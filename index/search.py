@@ -61,7 +61,7 @@ class Searcher:
         self._bm25_pos = {cid: i for i, cid in enumerate(self.bm25.ids)}
         self._lock = threading.Lock()
         self._connect()
-        self.embedder = embedder or get_embedder(settings.embedder)
+        self.embedder = embedder or get_embedder(settings.embedder, settings.models_dir)
 
     def _connect(self) -> None:
         """(Re)open the collection; after a failed query the next one calls this again.

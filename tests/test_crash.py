@@ -60,8 +60,8 @@ if phase in ("ingest-write", "manifest-write"):
     os.replace = kill_when(lambda src, dst, **k: Path(dst).name == target, os.replace)
 elif phase == "embedding":
     real_get = b.get_embedder
-    def get_embedder(spec):
-        emb, calls = real_get(spec), []
+    def get_embedder(spec, *args):
+        emb, calls = real_get(spec, *args), []
         real = emb.passages
         def passages(texts):
             calls.append(texts)

