@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .compose import Scored, announced
 from .policy import Policy
-from .qtype import Ask, content
+from .qtype import Ask, content, predicate
 from .spans import Span, spans
 
 CLAUSE_END = re.compile(r"[，；：,;:。！？!?]")
@@ -214,8 +214,10 @@ def read_one(
     w_own = w_own or w_ask
     top = scored[0].score if scored else 1.0
     best: Pick | None = None
+    subj = subject(w_all, question)
     for s in scored[: p.read_top]:
-        if not ok(s):
+        chunk = s.cand.hit.chunk
+        if not ok(s) or (subj and not credit(subj, (chunk.title + chunk.text).lower())):
             continue
         text = s.cand.text
         cov = coverage(text, context(s), w_all, p.context_credit)
@@ -244,6 +246,17 @@ def read_one(
         if best is None or score > best.score:
             best = Pick(s, ask, cov, score, win, span, short)
     return best
+
+
+def subject(w: dict[str, float], question: str) -> str:
+    """The question's rarest word (a name, usually: 某某集团, 某某大桥), not its predicate.
+
+    A passage that never mentions it (sentence, chunk or headline) is about something else,
+    however many of the other words it shares.
+    """
+    pred = predicate(question)
+    names = [t for t in w if len(t) >= 2 and t != pred and not t.isascii()]
+    return max(names, key=lambda t: w[t]) if names else ""
 
 
 def bound(text: str, sp: Span, w: dict[str, float], p: Policy) -> float:

@@ -96,7 +96,7 @@ def titles(text: str) -> list[Span]:
 
 
 @lru_cache(maxsize=4096)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
+def posseg(text: str) -> tuple[tuple[str, str], ...]:
     import logging
 
     import jieba
@@ -115,7 +115,7 @@ ORG_END = re.compile(
 
 def warm() -> None:
     """Load jieba's dictionary and tagger now (about a second) rather than on a first question."""
-    _posseg("北京市人民政府")
+    posseg("北京市人民政府")
 
 
 def names(text: str) -> list[Span]:
@@ -126,7 +126,7 @@ def names(text: str) -> list[Span]:
     nouns. A person is a ``nr`` word, joined across ``·`` for foreign names.
     """
     toks, pos = [], 0
-    for word, flag in _posseg(text):
+    for word, flag in posseg(text):
         toks.append((pos, pos + len(word), word, flag))
         pos += len(word)
     out: list[Span] = []

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import chat.policy as policy
 from chat.answer import Engine
+from chat.intent import is_english
 from ingest import build_settings
 
 from . import metrics as m
@@ -56,6 +57,7 @@ def measure(engine: Engine, gold: Path) -> list[dict[str, object]]:
                 "found": ans.found,
                 "correct": ok,
                 "question": item.question,
+                "english": is_english(item.question),
                 "answer": ans.answer,
                 "short": ans.short_answer,
                 "facts": item.facts,
@@ -68,9 +70,13 @@ def measure(engine: Engine, gold: Path) -> list[dict[str, object]]:
 def scores(rows: list[dict[str, object]], t: float) -> tuple[float, float, float]:
     ans = [r for r in rows if r["answerable"]]
     una = [r for r in rows if not r["answerable"]]
-    facts = sum(bool(r["found"]) and r["cov"] >= t and bool(r["correct"]) for r in ans) / len(ans)
-    refusal = sum(not (r["found"] and r["cov"] >= t) for r in una) / max(1, len(una))
-    false_ref = sum(not (r["found"] and r["cov"] >= t) for r in ans) / len(ans)
+
+    def found(r: dict[str, object]) -> bool:  # English answers have their own score floor
+        return bool(r["found"]) and (bool(r.get("english")) or float(r["cov"]) >= t)  # type: ignore[arg-type]
+
+    facts = sum(found(r) and bool(r["correct"]) for r in ans) / len(ans)
+    refusal = sum(not found(r) for r in una) / max(1, len(una))
+    false_ref = sum(not found(r) for r in ans) / len(ans)
     return facts, refusal, false_ref
 
 

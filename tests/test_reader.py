@@ -173,3 +173,11 @@ def test_predicate_is_the_word_asked_about() -> None:
 
 def test_tenths_are_rates() -> None:
     assert [(s.kind, s.text) for s in quantities("占比超过两成，成为第一")] == [("percent", "两成")]
+
+
+def test_subject_is_the_rarest_word_but_not_the_predicate() -> None:
+    from chat.reader import subject
+
+    w = {"东海集团": 6.0, "一季度": 2.0, "利润": 3.0}
+    assert subject(w, "东海集团一季度利润是多少？") == "东海集团"
+    assert subject({"利润": 9.0, "一季度": 2.0}, "一季度利润是多少？") == "一季度"
