@@ -133,7 +133,7 @@ def cmd_fusion(a: argparse.Namespace) -> int:
         return 2
     settings = build_settings(data_dir=a.data, corpus_dir=a.corpus)
     ensure_index(settings, a.quiet)
-    print(table(compare(settings, items, a.pool), settings.fusion))
+    print(table(compare(settings, items, a.pool, not a.quiet), settings.fusion))
     return 0
 
 

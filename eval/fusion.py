@@ -22,13 +22,16 @@ from .gold import GoldItem, is_holdout
 from .tokenizers import K, retrieval_scores
 
 
-def pools(searcher: Searcher, items: list[GoldItem], n: int) -> list[tuple[GoldItem, Candidates]]:
+def pools(
+    searcher: Searcher, items: list[GoldItem], n: int, progress: bool = True
+) -> list[tuple[GoldItem, Candidates]]:
     """The candidate pool of every item that has evidence (the retrieval-scored items)."""
     from tqdm import tqdm
 
     gaz = load_gazetteer()
     out = []
-    for it in tqdm([i for i in items if i.evidence], desc="pools", file=sys.stderr, unit="q"):
+    todo = [i for i in items if i.evidence]
+    for it in tqdm(todo, desc="pools", file=sys.stderr, unit="q", disable=not progress):
         q = rewrite(it.question, it.history, gaz)
         ids, cos, bm = searcher.candidates(q, n)
         out.append((it, Candidates(ids, cos, bm)))
@@ -47,10 +50,12 @@ def score_rule(
     return retrieval_scores(ranked, quotes)
 
 
-def compare(settings: Settings, items: list[GoldItem], n: int) -> dict[str, dict[str, Any]]:
+def compare(
+    settings: Settings, items: list[GoldItem], n: int, progress: bool = True
+) -> dict[str, dict[str, Any]]:
     """``{rule name: {split: scores}}`` for every candidate rule, on ``dev`` and ``holdout``."""
     searcher = Searcher(settings)
-    pooled = pools(searcher, items, n)
+    pooled = pools(searcher, items, n, progress)
     parts = {
         "dev": [p for p in pooled if not is_holdout(p[0].id)],
         "holdout": [p for p in pooled if is_holdout(p[0].id)],

@@ -39,6 +39,13 @@ def _minmax(x: np.ndarray) -> np.ndarray:
     return (x - x.min()) / span if span > 0 else np.zeros_like(x)
 
 
+def _maxnorm(x: np.ndarray) -> np.ndarray:
+    """Share of the best score: keeps how far ahead the leader is (min-max stretches a
+    near-tie at the top of a flat list to the full 0–1 range)."""
+    top = float(np.abs(x).max()) if x.size else 0.0
+    return x / top if top > 0 else np.zeros_like(x)
+
+
 def _zscore(x: np.ndarray) -> np.ndarray:
     sd = float(x.std()) if x.size else 0.0
     return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
@@ -50,8 +57,8 @@ def rrf(c: Candidates, w_bm25: float = 0.5, k: int = 60) -> np.ndarray:
 
 
 def convex(c: Candidates, w_bm25: float = 0.5, norm: str = "minmax") -> np.ndarray:
-    """Convex combination of per-query normalised scores (``minmax`` or ``zscore``)."""
-    f = _minmax if norm == "minmax" else _zscore
+    """Convex combination of per-query normalised scores (``minmax``, ``zscore`` or ``max``)."""
+    f = {"minmax": _minmax, "zscore": _zscore, "max": _maxnorm}[norm]
     return (1 - w_bm25) * f(c.dense) + w_bm25 * f(c.bm25)
 
 
@@ -89,10 +96,12 @@ class Rule:
 
 def candidate_rules() -> list[Rule]:
     """Every rule ``python -m eval fusion`` compares (the single retrievers first)."""
+    weights = (0.5, 0.6, 0.7, 0.8, 0.9)
     rules = [Rule("dense", "dense"), Rule("bm25", "bm25")]
-    rules += [Rule(f"rrf w={w}", "rrf", w) for w in (0.5, 0.67, 0.75, 0.8)]
-    rules += [Rule(f"convex-minmax w={w}", "convex", w) for w in (0.5, 0.6, 0.7, 0.8)]
-    rules += [Rule(f"convex-z w={w}", "convex", w, "zscore") for w in (0.5, 0.6, 0.7, 0.8)]
+    rules += [Rule(f"rrf w={w}", "rrf", w) for w in weights]
+    rules += [Rule(f"convex-minmax w={w}", "convex", w) for w in weights]
+    rules += [Rule(f"convex-z w={w}", "convex", w, "zscore") for w in weights]
+    rules += [Rule(f"convex-max w={w}", "convex", w, "max") for w in weights]
     rules += [Rule(f"bm25-first n=20 w={w}", "bm25_first", w) for w in (0.5, 0.7)]
     return rules
 
