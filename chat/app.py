@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index import Filters
 from ingest import Settings
 
 from .api import ANSWER_CONCURRENCY
@@ -134,7 +135,10 @@ def error_message(e: BaseException) -> str:
 
 
 def stream_answer(
-    settings: Settings, question: str, history: list[dict[str, str]]
+    settings: Settings,
+    question: str,
+    history: list[dict[str, str]],
+    filters: Filters | None = None,
 ) -> Iterator[tuple[str, Answer | None]]:
     """Yield the growing answer text, then ``(final text, Answer)``; errors become one line."""
     from .answer import get_engine
@@ -145,7 +149,9 @@ def stream_answer(
     def work() -> None:
         try:
             engine = get_engine(settings)
-            box["answer"] = engine.answer(question, history=history, on_token=tokens.put)
+            box["answer"] = engine.answer(
+                question, history=history, on_token=tokens.put, filters=filters
+            )
         except Exception as e:  # shown in the chat as one line, see error_message
             box["error"] = e
         finally:
@@ -174,16 +180,33 @@ def build_app(settings: Settings) -> gr.Blocks:
     export_dir = Path(tempfile.mkdtemp(prefix="zh-news-rag-export-"))
 
     def respond(
-        question: str, chat: list[dict[str, Any]], raw: list[dict[str, str]]
+        question: str,
+        chat: list[dict[str, Any]],
+        raw: list[dict[str, str]],
+        since: str = "",
+        until: str = "",
+        outlets: list[str] | None = None,
+        source: str = "",
     ) -> Iterator[tuple[Any, ...]]:
         question = question or ""
+        try:
+            flt = Filters(
+                since.strip() or None,
+                until.strip() or None,
+                tuple(outlets or ()),
+                tuple(source.split()),
+            )
+        except ValueError:
+            gr.Warning("日期格式应为 2023、2023-08 或 2023-08-14。", title="筛选条件有误")
+            yield chat, question, gr.skip(), gr.skip(), raw, gr.skip(), gr.skip()
+            return
         shown = question if len(question) <= MAX_SHOWN else question[:MAX_SHOWN] + "…"
         chat = [*chat, {"role": "user", "content": esc(shown) or "（空）"}]
         waiting = "<div class='rag-status'>正在检索…</div>"
         reply = {"role": "assistant", "content": "…"}
         yield [*chat, reply], "", "", waiting, raw, gr.skip(), gr.File(visible=False)
         ans: Answer | None = None
-        for text, got in stream_answer(settings, question, list(raw)):
+        for text, got in stream_answer(settings, question, list(raw), flt):
             ans = got or ans
             reply = {"role": "assistant", "content": esc(text)}
             yield [*chat, reply], "", gr.skip(), gr.skip(), raw, gr.skip(), gr.skip()
@@ -239,6 +262,19 @@ def build_app(settings: Settings) -> gr.Blocks:
                 max_lines=4,
             )
             ask = gr.Button("提问", variant="primary", elem_id="ask", scale=1)
+        with (
+            gr.Accordion("筛选资料（日期、媒体、文件）", open=False, elem_id="filters"),
+            gr.Row(),
+        ):
+            since = gr.Textbox(label="起始日期", placeholder="2023-08-01", elem_id="since")
+            until = gr.Textbox(label="截止日期", placeholder="2023-12-31", elem_id="until")
+            outlet = gr.Dropdown(
+                choices=outlet_choices(settings),
+                multiselect=True,
+                label="媒体",
+                elem_id="outlet",
+            )
+            source = gr.Textbox(label="文件名（可用通配符 *）", elem_id="source")
         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="示例问题")
         status = gr.HTML("", elem_id="status")
         sources = gr.HTML("", elem_id="sources")
@@ -257,7 +293,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             # sent while this chat's previous answer still streams is answered next, not dropped
             trigger(
                 respond,
-                [box, chatbot, raw],
+                [box, chatbot, raw, since, until, outlet, source],
                 outs,
                 api_name=False,
                 concurrency_id="answer",
@@ -269,6 +305,18 @@ def build_app(settings: Settings) -> gr.Blocks:
             trigger(clear, None, outs, api_name=False)
         register_api(settings)
     return demo
+
+
+def outlet_choices(settings: Settings) -> list[str]:
+    """The outlets named in the indexed chunks, most frequent first (empty before a build)."""
+    from collections import Counter
+
+    from ingest import load_chunks
+
+    if not settings.chunks_path.exists():
+        return []
+    counts = Counter(c.outlet for c in load_chunks(settings.chunks_path) if c.outlet)
+    return [o for o, _ in counts.most_common()]
 
 
 def parse_auth(settings: Settings) -> tuple[str, str] | None:

@@ -168,9 +168,8 @@ class _Memo:
 def embedder_quality(settings: Settings, items: list[GoldItem], spec: str) -> dict[str, Any]:
     """Gold hit@5 (hybrid and dense) with ``spec``; builds the index unless data_dir has it."""
     from chat.evidence import load_gazetteer
-    from index import Retriever
     from chat.rewrite import rewrite
-    from index import Searcher, build, get_embedder, read_manifest
+    from index import Retriever, Searcher, build, get_embedder, read_manifest
 
     emb = _Memo(get_embedder(spec))
     s = settings.model_copy(update={"embedder": spec})
