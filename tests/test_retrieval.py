@@ -207,7 +207,9 @@ def test_cli_filters_and_bad_date(news) -> None:
     )
     bad = run("ask", "青禾市", "--since", "last week")
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error: not a date")
-    ok = run("quotes", "集装箱吞吐量", "--format", "json", "--since", "2023-11-21")
+    ok = run(
+        "quotes", "集装箱吞吐量", "--format", "json", "--since", "2023-11-21", "--until", "2023-12"
+    )
     assert ok.returncode == 0, ok.stderr
     assert {q["source"] for q in json.loads(ok.stdout)} <= {"a4.txt"}
 
