@@ -83,7 +83,7 @@ class Bench:
         from .baseline import Baseline
 
         if self._baseline is None:
-            emb = get_embedder(self.settings.embedder)
+            emb = get_embedder(self.settings.embedder, self.settings.models_dir)
             self._baseline = Baseline(self.settings.corpus_dir, self.tmp / "baseline", emb)
         return self._baseline
 
@@ -109,7 +109,8 @@ class Bench:
             secs.append(time.perf_counter() - t0)
         texts = [passage_text(c.title, c.text) for c in load_chunks(s.chunks_path)]
         texts = texts[: self.plan.passages or None]
-        rows = throughput(texts, self.plan.rounds, max(1, self.settings.embed_batch_size))
+        rows = throughput(texts, self.plan.rounds, max(1, self.settings.embed_batch_size),
+                          self.settings.models_dir)  # fmt: skip
         ingest_rate = rep.chunks / statistics.median(secs)
         for r in rows:
             if r.get("chunks_per_s"):

@@ -111,7 +111,7 @@ def _missing(backend: str) -> str:
     return ""
 
 
-def load_backend(backend: str) -> Throughput:
+def load_backend(backend: str, models_dir: Path | None = None) -> Throughput:
     """Load (+ one warm-up query) is timed apart: builds pay it once, throughput every chunk."""
     from .embed import EmbedderError, get_embedder
 
@@ -120,7 +120,7 @@ def load_backend(backend: str) -> Throughput:
         return row
     t0 = time.perf_counter()
     try:
-        row.emb = get_embedder(backend)
+        row.emb = get_embedder(backend, models_dir)
         row.emb.query("预热")  # lazy backends load their model on first use
     except EmbedderError as e:
         row.note = f"unavailable: {e}"
@@ -310,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         texts = passages_of(data / "chunks.jsonl")
     if a.quick:
         texts = texts[:QUICK_PASSAGES]
-    rows = [load_backend(b.strip()) for b in a.backends.split(",") if b.strip()]
+    rows = [
+        load_backend(b.strip(), settings.models_dir) for b in a.backends.split(",") if b.strip()
+    ]
     compare(rows, texts, max(1, settings.embed_batch_size), 1 if a.quick else max(1, a.rounds))
     print(report(bt, settings.embedder, rows, texts))
     print()
