@@ -1,8 +1,8 @@
 """Every weight and threshold of the answer stage, in one place.
 
 Each field says what it trades and which measurement set it. "seeds" is eval/gold/gold.jsonl
-over seeds/; "crud-cal" is the calibration part of crud-dev (items whose id hash is even, see
-``eval.calibrate``), "crud-held" the other part, which no constant was fitted on.
+over seeds/; "crud-cal" is the dev part of crud-dev (``eval.gold.split``), "crud-held" its holdout part,
+which no constant was fitted on (``python -m eval.calibrate`` reports both).
 """
 
 from __future__ import annotations
