@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from index import Hit
 from ingest import sentences, squash
-from ingest.reader import BadFile, decode
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
@@ -25,21 +23,6 @@ class Candidate:
     start: int
     end: int
     pos: int
-
-
-class RawFiles:
-    """Decoded raw files by source name: for eval and tests that check quotes against the raw
-    corpus. The answer path never reads raw files."""
-
-    def __init__(self, corpus_dir: Path) -> None:
-        self.root = corpus_dir
-        self.get = lru_cache(maxsize=256)(self._read)
-
-    def _read(self, source: str) -> str | None:
-        try:
-            return decode((self.root / source).read_bytes())[0]
-        except (OSError, BadFile):
-            return None
 
 
 def candidates(hit: Hit) -> list[Candidate]:

@@ -109,8 +109,9 @@ def baseline_quality(base: Baseline, items: list[GoldItem]) -> dict[str, Any]:
 def our_quality(settings: Settings, items: list[GoldItem]) -> dict[str, Any]:
     """The eval runner's own numbers (hybrid, embedded mode) on the same items."""
     from chat.answer import get_engine
-    from chat.evidence import RawFiles, load_gazetteer
+    from chat.evidence import load_gazetteer
 
+    from .corpus import RawFiles
     from .run import Config, run_config
     from .summary import summarize
 

@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chat.answer import Engine, get_engine
-from chat.evidence import RawFiles, load_gazetteer
+from chat.evidence import load_gazetteer
 from chat.models import Answer
 from index import Hit
 from ingest import Settings
 
 from . import metrics as m
+from .corpus import RawFiles
 from .gold import GoldItem
 from .judge import LLMJudge, citation_supports, judge_answer
 from .summary import summarize

@@ -93,7 +93,7 @@ def leaked(text: str) -> str | None:
 
 
 def raw_text(corpus: Path, source: str) -> str:
-    from chat.evidence import RawFiles
+    from eval.corpus import RawFiles
 
     raw = RawFiles(corpus).get(source)
     assert raw is not None, source

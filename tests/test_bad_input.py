@@ -152,7 +152,7 @@ def test_other_encodings_ingest_exactly_like_utf8(case, tmp_path):
     assert chunks
     for c in chunks:
         assert squash(raw[c.start : c.end]) == squash(c.text), c.id
-    from chat.evidence import RawFiles
+    from eval.corpus import RawFiles
 
     assert RawFiles(tmp_path / "enc").get("page.txt") == text
 

@@ -46,7 +46,7 @@ def engine(built: Path, retriever: Any, fake_server: tuple[Fake, str]) -> Any:
 
 
 def _traceable(ans: Any) -> None:
-    from chat.evidence import RawFiles
+    from eval.corpus import RawFiles
 
     raw = RawFiles(SEEDS)
     assert ans.citations
