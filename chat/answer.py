@@ -151,7 +151,7 @@ class Engine:
             text, short, cites = render(reading, self.copies, cards)
             text, verdicts = verify(text, {c.n: c.quote for c in cites})
             verified = all(v.supported for v in verdicts)
-            text += reading.note  # "资料列出了其中X项": about the evidence, not a claim
+            notice = reading.note or notice  # "资料列出了其中X项": about the evidence
             if english:  # the short answer said in English (4.8 trillion yuan (4.8万亿元))
                 short = in_english(short, self.gazetteer) or short
             if english:  # the preface is a label, not a claim: added after verification
@@ -206,12 +206,9 @@ class Engine:
 
     def read(self, rq: str, scored: list[Any], need: set[str], intent: Any) -> Reading:
         """The reader over the scored sentences (see :mod:`chat.respond`)."""
-        by_pos = {(s.cand.hit.chunk.id, s.cand.pos): s.cand.text for s in scored}
 
-        def context(s: Any) -> str:
-            key = s.cand.hit.chunk.id, s.cand.pos
-            near = by_pos.get((key[0], key[1] - 1), "") + by_pos.get((key[0], key[1] + 1), "")
-            return s.cand.hit.chunk.title + near
+        def context(s: Any) -> str:  # a word elsewhere in the passage or its headline
+            return s.cand.hit.chunk.title + s.cand.hit.chunk.text
 
         return read(
             rq,

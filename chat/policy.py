@@ -47,7 +47,7 @@ class Policy:
     # over another figure of the same story. seeds + crud-cal.
     bind_weight: float = 0.5
     bind_chars: int = 12
-    # A constraint word found not in the sentence but in its title or neighbouring sentence
+    # A constraint word found not in the sentence but in its passage (chunk) or headline
     # counts this share: the subject of a news sentence is often only in the headline.
     # Higher = more answers whose subject is implicit, more distractors from the same story.
     # seeds + crud-cal.

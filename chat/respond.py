@@ -84,12 +84,16 @@ def _gather(reading: Reading, scored: list[Scored], p: Policy) -> None:
     """A list announced by its sentence (``提出四项措施``): its items, or say how many were found."""
     first = reading.picks[0]
     n = first.ask.count or announced(first.s.cand.text)
-    if not n:
+    inline = first.s.cand.text[first.win[0] : first.win[1]].count("、")
+    if not n or inline >= n - 1:  # the items are in the sentence itself (甲、乙、丙等三家)
         return
     items = items_after(first.s, scored, n, p.list_reach)
     for it in items:
         text = it.cand.text
-        a, b = clauses(text)[0] if clauses(text) else (0, len(text))
+        cl = clauses(text) or [(0, len(text))]
+        a, b = cl[0]
+        if len(ITEM.sub("", text[a:b]).strip("，,：: ")) < 2 and len(cl) > 1:  # "一是，…"
+            b = cl[1][1]
         reading.picks.append(Pick(it, first.ask, first.cov, first.score, (a, b), None, ""))
     if items:
         heads = [ITEM.sub("", pk.s.cand.text[pk.win[0] : pk.win[1]]) for pk in reading.picks[1:]]
