@@ -168,6 +168,7 @@ LEAD = re.compile(
     rf"|[【\[](?P<tag>[^】\]\n]{{0,30}}(?:报道|记者|讯)[^】\]\n]{{0,12}})[】\]]"
     rf"|(?P<app>[{_HAN}A-Za-z]{{2,10}}(?:APP|app|客户端|网|社))获悉[，,]"
     r"|综合(?:消息|报道|外电)[：:]"
+    rf"|来源\s*[：:]\s*(?:原创稿?|(?P<named>[{_HAN}A-Za-z]{{2,8}}?)(?=\d{{1,2}}月\d{{1,2}}日))"
 )
 
 
@@ -181,7 +182,7 @@ def scaffold(raw: str, start: int, end: int, meta: Meta, year: int | None) -> in
     while True:
         at = i
         if (m := LEAD.match(raw, i, min(end, i + 60))) and m.end() > i:
-            name = m["src"] or m["via"] or m["app"]
+            name = m["src"] or m["via"] or m["app"] or m["named"]
             if name:
                 meta.put("outlet", name, (m.start(m.lastgroup or 0), m.end(m.lastgroup or 0)))
             i = skip_space(raw, m.end())
