@@ -44,7 +44,7 @@ LEDE_START = re.compile(
     rf"|{_GLUED}[{_HAN}]{{0,6}}?讯|本报讯|本报[{_HAN}]{{2,6}}电|据[{_HAN}A-Za-z]{{2,12}}(?:报道|消息)"
     r"|\d{1,2}月\d{1,2}日(?:[，,]|上午|下午|晚|早|凌晨|中午|夜间|\d{1,2}时)"
     r"|(?:近日|日前|近期|近年来|当地时间|北京时间|截至|每经编辑|作者[：:]|本文转自|来源[：:])"
-    r"|(?:本报|特约|见习|实习)?(?:记者|通讯员)(?:\s|[：:]|从|近日|日前|获悉|了解到)"
+    rf"|(?:{_GLUED}|本报|特约|见习|实习)?(?:记者|通讯员)(?:\s|[：:]|从|近日|日前|获悉|了解到)"
     rf"|(?:{KNOWN_OUTLETS}|[{_HAN}A-Za-z]{{2,4}}(?:APP|app|客户端|网|社))获悉"
     r"|[【\[][^】\]]{0,20}(?:报道|记者|讯)"
 )
@@ -80,11 +80,13 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
                 continue  # (a generic match overlapping a certain one misreads where it starts)
             if pattern is LEDE_STRONG:
                 strong_at = m.start()
-            if sure:
+            dated = DATELINE.match(raw, start + m.start()) or LEAD.match(raw, start + m.start())
+            if sure and (pattern is LEDE_STRONG or dated or not re.search(r"[，,]", head)):
                 cands.append((m.start(), m.start()))
+            elif sure:  # a comma before a generic lede may be body text: keep it quotable
+                cands.append((m.start(), 0))
             elif pattern is LEDE_STRONG or not re.search(r"[，,（(]", head) or head[-1] in "！？!?":
                 # a guessed headline stays in the body unless a dateline proves it is not body
-                dated = DATELINE.match(raw, start + m.start()) or LEAD.match(raw, start + m.start())
                 cands.append((m.start(), m.start() if dated else 0))
             break
     if cands:
@@ -93,7 +95,7 @@ def title_end(raw: str, start: int, sure: bool = True) -> tuple[int, int, bool] 
     if not sure:
         return None
     # No evidence where it ends: the title is the first clause, and the body keeps all of it.
-    m = re.compile(r"[，。！？；,!?;…]").search(window, 4)
+    m = re.compile(r"[，。！？；,!?;…]|\.{3}").search(window, 4)
     return start + (m.start() if m else len(window)), start, True
 
 

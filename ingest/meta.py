@@ -40,7 +40,7 @@ _OUTLET = rf"[{_HAN}A-Za-z0-9·\-]{{0,14}}{_SUFFIX}"
 _PAREN = r"[（(\[【][^（()）\]】\n]{1,40}[)）\]】]"
 # ``中新社北京8月2日电 (记者 X)`` / ``IT之家 8 月 17 日消息，`` / ``新京报讯（记者 X）`` / ``本报讯``.
 DATELINE = re.compile(
-    rf"(?P<outlet>{_OUTLET}|本报)(?:[（(][^（()）]{{2,12}}[)）])?[ \t\u3000\xa0]*(?P<place>[{_HAN}]{{0,8}}?)[ \t\u3000\xa0]*"
+    rf"《?(?P<outlet>{_OUTLET}|本报)》?(?:[（(][^（()）]{{2,12}}[)）])?[ \t\u3000\xa0]*(?P<place>[{_HAN}]{{0,8}}?)[ \t\u3000\xa0]*"
     r"(?:(?P<y>(?:19|20)\d\d)\s*年\s*)?(?:(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*)?"
     r"(?P<kind>电|讯|消息|综合报道|报道)[ \t\u3000\xa0]*"
     rf"(?P<paren>{_PAREN})?[ \t\u3000\xa0]*[，,：:]?"
@@ -49,7 +49,7 @@ DATELINE = re.compile(
 # names must end at a gap or a comma, or they would swallow the first word of the body.
 BYLINE_ITEM = re.compile(
     rf"[ \t\u3000\xa0]*(?:{_OUTLET})?(?:本报|特约|实习|见习)?(?:记者|通讯员|作者|编辑)\s*[：:]?\s*"
-    rf"[{_HAN}·]{{2,4}}(?:[ \t\u3000\xa0、]+[{_HAN}·]{{2,4}})*(?=[ \t\u3000\xa0，,]|报道)"
+    rf"[{_HAN}·]{{2,4}}(?:[ \t\u3000\xa0、]+[{_HAN}·]{{2,4}})*(?=[ \t\u3000\xa0，,“]|报道)"
     r"(?:[ \t\u3000\xa0]*报道)?[ \t\u3000\xa0]*[，,：:]?"
 )
 _WHO = re.compile(r"记者|通讯员|作者|编辑|撰稿|摄")
