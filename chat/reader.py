@@ -141,14 +141,22 @@ def window(
     return chosen
 
 
-def extend(text: str, win: tuple[int, int], question: str, p: Policy) -> tuple[int, int]:
-    """Grow a description's window over following clauses until it says something new.
+def extend(
+    text: str, win: tuple[int, int], question: str, p: Policy, words: tuple[str, ...] = ()
+) -> tuple[int, int]:
+    """Grow a description's window over following clauses until, after the last of the
+    question's ``words`` it holds, it says something new.
 
-    ``会议探讨了以下主题：`` holds the question's words but its answer is the next clause.
+    ``会议探讨了以下主题：`` or ``…业绩预告显示，`` holds the question's words; the answer is
+    the next clause.
     """
     a, b = win
+    low = text.lower()
     for _, end in [c for c in clauses(text) if c[0] >= b]:
-        if len(novel(text[a:b], question)) >= p.min_novel or end - a > p.window_chars:
+        last = max(
+            (low.rfind(w, a, b) + len(w) for w in words if low.rfind(w, a, b) >= 0), default=a
+        )
+        if len(novel(text[last:b], question)) >= p.min_novel or end - a > p.window_chars:
             break
         b = end
     return a, b
@@ -236,7 +244,7 @@ def read_one(
             win = window(text, (span.start, span.end), w_ask, p)
             short = span.text
         else:
-            win = extend(text, window(text, None, w_ask, p), question, p)
+            win = extend(text, window(text, None, w_ask, p), question, p, tuple(w_ask))
             short = novel(text[win[0] : win[1]], question)
             if not short and not (ask.listing and announced(text)):  # items follow it
                 continue

