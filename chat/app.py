@@ -1,20 +1,16 @@
-"""The Gradio chat: a thin adapter over the same ``Engine.answer`` the CLI uses.
+"""The Gradio chat: a thin adapter over the same engine the CLI uses (via ``answer_stream``).
 
-Everything that comes from a document or from the user is HTML-escaped before it reaches the
-page; the only markup this module emits is its own (``<mark>`` around a quote, layout tags).
+Rendering lives in :mod:`chat.ui_render` (every document or user string escaped there), export
+in :mod:`chat.export`, ratings in :mod:`chat.feedback`, the corpus tab in :mod:`chat.ui_corpus`.
 Gradio is imported inside the functions, after analytics are switched off.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import os
-import queue
-import re
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +21,15 @@ from ingest import Settings
 
 from .api import ANSWER_CONCURRENCY
 from .api import register as register_api
-from .models import Answer, Citation
+from .export import to_docx, to_markdown
+from .models import Answer
+from .ui_assets import CSS, HEAD
+from .ui_render import esc, message_html, sources_html
 
 if TYPE_CHECKING:
     import gradio as gr
+
+__all__ = ["CSS", "HEAD", "build_app", "serve", "to_markdown"]
 
 log = logging.getLogger(__name__)
 
@@ -37,85 +38,8 @@ EXAMPLES = [
     "江苏机器人产业链规模到2025年达到多少？",
     "What is Jiangsu's robot industry target for 2025?",
 ]
-MODES = {
-    "embedded": "内置引文模式（无生成模型）",
-    "llm": "大模型模式",
-    "llm→embedded": "大模型不可用或未通过核验，已改用内置引文模式",
-    "auto": "自动",
-}
-STEP = 6  # characters per streamed piece when the engine hands over a whole answer at once
-DELAY_S = 0.015
 MAX_SHOWN = 2000  # longest user message echoed into the chat
-BOX = "border:1px solid #ddd;border-radius:8px;padding:8px 12px;margin:8px 0"
-
-
-def esc(text: str | None) -> str:
-    return html.escape(text or "", quote=True)
-
-
-def highlight(passage: str, quote: str) -> str:
-    """The escaped passage with the quote wrapped in ``<mark>``.
-
-    The quote is located in the raw passage (whitespace-insensitively, since the cleaner may have
-    kept spaces the quote lacks); every piece is escaped before the tags are put around it.
-    """
-    core = "".join(quote.split())
-    m = None
-    if core:
-        m = re.search(r"\s*".join(re.escape(ch) for ch in core), passage)
-    if m is None:  # not inside its passage: show the quote above the passage
-        head = f"<mark>{esc(quote)}</mark>" if quote else ""
-        return head + (f"<br><small>{esc(passage)}</small>" if passage else "")
-    a, b = m.span()
-    return f"{esc(passage[:a])}<mark>{esc(passage[a:b])}</mark>{esc(passage[b:])}"
-
-
-def citation_html(c: Citation) -> str:
-    who = f" · {esc(c.byline)}" if c.byline else ""
-    return (
-        f'<div class="rag-cite" style="{BOX}">'
-        f"<div><b>[{c.n}]</b> 《{esc(c.title)}》{who}</div>"
-        f'<div style="color:#666;font-size:.9em">{esc(c.source)} · 第{c.start}–{c.end}字符</div>'
-        f'<div style="margin-top:6px;line-height:1.7;white-space:pre-wrap">{highlight(c.passage or c.quote, c.quote)}'
-        "</div></div>"
-    )
-
-
-def sources_html(ans: Answer | None) -> str:
-    if ans is None:
-        return ""
-    if ans.citations:
-        head, cites = "来源", ans.citations
-    elif ans.related:
-        head, cites = "相关资料", ans.related
-    else:
-        return ""
-    return f"<h3>{head}</h3>" + "".join(citation_html(c) for c in cites)
-
-
-def status_html(ans: Answer) -> str:
-    parts = [f"模式：{esc(MODES.get(ans.mode, ans.mode))}"]
-    if ans.rewritten_query and ans.rewritten_query != ans.question.strip():
-        parts.append(f"检索问题：{esc(ans.rewritten_query)}")
-    if not ans.verified:
-        parts.append("部分句子未通过核验，已删除")
-    if ans.notice:
-        parts.append(f"注意：{esc(ans.notice)}")
-    return '<div class="rag-status">' + "｜".join(parts) + "</div>"
-
-
-def to_markdown(ans: Answer) -> str:
-    from .quotes import cite_line, md
-
-    lines = [f"# 问题\n\n{md(ans.question)}\n", f"## 回答\n\n{md(ans.answer)}\n"]
-    if ans.rewritten_query != ans.question.strip():
-        lines.append(f"检索问题：{md(ans.rewritten_query)}\n")
-    cites = ans.citations or ans.related
-    if cites:
-        lines.append("## 来源\n" if ans.citations else "## 相关资料\n")
-        lines += [f"{c.n}. “{md(c.quote)}”\n   {md(cite_line(c))}\n" for c in cites]
-    lines.append(f"模式：{ans.mode}" + (f"；注意：{md(ans.notice)}" if ans.notice else ""))
-    return "\n".join(lines) + "\n"
+TOAST = "提示"  # a toast's title where Gradio shows one (the page script renames the rest)
 
 
 def error_message(e: BaseException) -> str:
@@ -134,42 +58,42 @@ def error_message(e: BaseException) -> str:
     return f"⚠️ 出错了：{what}（{detail}）"
 
 
-def stream_answer(
-    settings: Settings,
-    question: str,
-    history: list[dict[str, str]],
-    filters: Filters | None = None,
-) -> Iterator[tuple[str, Answer | None]]:
-    """Yield the growing answer text, then ``(final text, Answer)``; errors become one line."""
-    from .answer import get_engine
+def filters_from_inputs(since: str, until: str, outlets: list[str] | None, source: str) -> Filters:
+    """The filter row's values → :class:`Filters` (a bad date raises ``ValueError``)."""
+    return Filters(
+        (since or "").strip() or None,
+        (until or "").strip() or None,
+        tuple(outlets or ()),
+        tuple((source or "").split()),
+    )
 
-    tokens: queue.Queue[str | None] = queue.Queue()
-    box: dict[str, Any] = {}
 
-    def work() -> None:
-        try:
-            engine = get_engine(settings)
-            box["answer"] = engine.answer(
-                question, history=history, on_token=tokens.put, filters=filters
-            )
-        except Exception as e:  # shown in the chat as one line, see error_message
-            box["error"] = e
-        finally:
-            tokens.put(None)
+def filter_chips(since: str, until: str, outlets: list[str] | None, source: str) -> str:
+    """The active filters as small chips under the question box ("" when none)."""
+    chips = []
+    if (since or "").strip() or (until or "").strip():
+        chips.append(f"日期：{esc(since.strip() or '不限')} 至 {esc(until.strip() or '不限')}")
+    chips += [f"媒体：{esc(o)}" for o in outlets or ()]
+    chips += [f"文件：{esc(g)}" for g in (source or "").split()]
+    if not chips:
+        return ""
+    return (
+        "<div class='rag-chips-row'>只在这些资料中查找："
+        + "".join(f"<span class='rag-fchip'>{c}</span>" for c in chips)
+        + "</div>"
+    )
 
-    threading.Thread(target=work, name="rag-answer", daemon=True).start()
-    text = ""
-    while (tok := tokens.get()) is not None:
-        for i in range(0, len(tok), STEP):
-            text += tok[i : i + STEP]
-            yield text, None
-            if len(tok) > STEP:
-                time.sleep(DELAY_S)
-    if "error" in box:
-        yield error_message(box["error"]), None
-    else:
-        ans: Answer = box["answer"]
-        yield ans.answer, ans
+
+def history_of(answers: list[Answer | None]) -> list[dict[str, str]]:
+    """Earlier turns as the engine takes them (failed turns left out)."""
+    turns: list[dict[str, str]] = []
+    for a in answers:
+        if a is not None:
+            turns += [
+                {"role": "user", "content": a.question},
+                {"role": "assistant", "content": a.answer},
+            ]
+    return turns
 
 
 def build_app(settings: Settings) -> gr.Blocks:
@@ -177,132 +101,184 @@ def build_app(settings: Settings) -> gr.Blocks:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio as gr
 
+    from .answer import get_engine
+    from .feedback import record
+    from .stream import answer_stream
+
     export_dir = Path(tempfile.mkdtemp(prefix="zh-news-rag-export-"))
 
     def respond(
         question: str,
         chat: list[dict[str, Any]],
-        raw: list[dict[str, str]],
+        answers: list[Answer | None],
         since: str = "",
         until: str = "",
         outlets: list[str] | None = None,
         source: str = "",
     ) -> Iterator[tuple[Any, ...]]:
         question = question or ""
+        if not question.strip():  # the button is disabled; Enter on an empty box does nothing
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
         try:
-            flt = Filters(
-                since.strip() or None,
-                until.strip() or None,
-                tuple(outlets or ()),
-                tuple(source.split()),
-            )
+            flt = filters_from_inputs(since, until, outlets, source)
         except ValueError:
             gr.Warning("日期格式应为 2023、2023-08 或 2023-08-14。", title="筛选条件有误")
-            yield chat, question, gr.skip(), gr.skip(), raw, gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         shown = question if len(question) <= MAX_SHOWN else question[:MAX_SHOWN] + "…"
-        chat = [*chat, {"role": "user", "content": esc(shown) or "（空）"}]
-        waiting = "<div class='rag-status'>正在检索…</div>"
+        chat = [*chat, {"role": "user", "content": esc(shown)}]
         reply = {"role": "assistant", "content": "…"}
-        yield [*chat, reply], "", "", waiting, raw, gr.skip(), gr.File(visible=False)
+        yield [*chat, reply], "", gr.skip(), answers
         ans: Answer | None = None
-        for text, got in stream_answer(settings, question, list(raw), flt):
-            ans = got or ans
-            reply = {"role": "assistant", "content": esc(text)}
-            yield [*chat, reply], "", gr.skip(), gr.skip(), raw, gr.skip(), gr.skip()
-        if ans is None:  # an error message is already in the chat
-            yield [*chat, reply], "", "", "", raw, gr.skip(), gr.skip()
-            return
-        turns = [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": ans.answer},
-        ]
-        yield (
-            [*chat, reply],
-            "",
-            sources_html(ans),
-            status_html(ans),
-            [*raw, *turns],
-            ans,
-            gr.skip(),
-        )
+        try:
+            engine = get_engine(settings)
+            for step in answer_stream(engine, question, history_of(answers), flt):
+                if step.kind == "answer":
+                    ans = step.answer
+                    break
+                css = "rag-meta" if step.kind == "status" else "rag-line"
+                reply = {
+                    "role": "assistant",
+                    "content": f"<div class='{css}'>{esc(step.text)}</div>",
+                }
+                yield [*chat, reply], "", gr.skip(), answers
+        except Exception as e:  # shown in the chat as one line, see error_message
+            reply = {"role": "assistant", "content": esc(error_message(e))}
+        answers = [*answers, ans]
+        if ans is not None:
+            reply = {"role": "assistant", "content": message_html(len(answers) - 1, ans)}
+        yield [*chat, reply], "", sources_html(answers), answers
 
-    def export(last: Answer | None) -> Any:
-        if last is None:
-            gr.Warning("还没有可以导出的回答。")
+    def export(answers: list[Answer | None], kind: str) -> Any:
+        done = [a for a in answers if a is not None]
+        if not done:
+            gr.Warning("还没有可以导出的回答。", title=TOAST)
             return gr.File(value=None, visible=False)
-        path = export_dir / f"answer-{time.strftime('%Y%m%d-%H%M%S')}.md"
-        path.write_text(to_markdown(last), encoding="utf-8")
+        path = export_dir / f"对话-{time.strftime('%Y%m%d-%H%M%S')}.{kind}"
+        if kind == "docx":
+            to_docx(done, path)
+        else:
+            path.write_text(to_markdown(done), encoding="utf-8")
         return gr.File(value=str(path), visible=True)
 
+    def rate(answers: list[Answer | None], comment: str, data: gr.LikeData) -> Any:
+        k = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        ans = answers[k // 2] if isinstance(k, int) and 0 <= k // 2 < len(answers) else None
+        if ans is None or data.liked not in (True, False):
+            return gr.skip()
+        record(settings, ans, "up" if data.liked else "down", comment or "")
+        gr.Info("感谢反馈，已记录。", title=TOAST)
+        return ""
+
+    rate.__annotations__["data"] = gr.LikeData  # Gradio reads it; the string form won't resolve
+
     def clear() -> tuple[Any, ...]:
-        return [], "", "", "", [], None, gr.File(value=None, visible=False)
+        return [], "", sources_html([]), [], gr.File(value=None, visible=False)
 
     with gr.Blocks(title="中文新闻问答", analytics_enabled=False) as demo:
-        gr.Markdown("## 中文新闻问答\n每句回答都引用资料原文，并标注出处与字符位置。")
-        chatbot = gr.Chatbot(
-            label="对话",
-            elem_id="chat",
-            height=420,
-            render_markdown=False,  # escaped text, shown verbatim (quotes are not Markdown)
-            sanitize_html=True,
-            allow_tags=False,
-            latex_delimiters=[],
-            feedback_options=None,
-            buttons=["copy"],
-            placeholder="请在下方输入关于资料的问题。",
-        )
-        with gr.Row():
-            box = gr.Textbox(
-                show_label=False,
-                placeholder="输入问题，按回车提问…",
-                elem_id="question",
-                scale=8,
-                lines=1,
-                max_lines=4,
-            )
-            ask = gr.Button("提问", variant="primary", elem_id="ask", scale=1)
-        with (
-            gr.Accordion("筛选资料（日期、媒体、文件）", open=False, elem_id="filters"),
-            gr.Row(),
-        ):
-            since = gr.Textbox(label="起始日期", placeholder="2023-08-01", elem_id="since")
-            until = gr.Textbox(label="截止日期", placeholder="2023-12-31", elem_id="until")
-            outlet = gr.Dropdown(
-                choices=outlet_choices(settings),
-                multiselect=True,
-                label="媒体",
-                elem_id="outlet",
-            )
-            source = gr.Textbox(label="文件名（可用通配符 *）", elem_id="source")
-        gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="示例问题")
-        status = gr.HTML("", elem_id="status")
-        sources = gr.HTML("", elem_id="sources")
-        with gr.Row():
-            export_btn = gr.Button("导出上一条回答（Markdown）", elem_id="export")
-            clear_btn = gr.Button("清空对话", elem_id="clear")
-        md_file = gr.File(
-            label="下载 Markdown", interactive=False, visible=False, elem_id="export-file"
-        )
-        raw = gr.State([])
-        last = gr.State(None)
+        gr.Markdown("## 中文新闻问答\n每句回答都摘自资料原文，并标注出处、日期与字符位置。")
+        with gr.Tabs():
+            with gr.Tab("问答", id="qa"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=340):
+                    chatbot = gr.Chatbot(
+                        label="对话",
+                        elem_id="chat",
+                        height=520,
+                        render_markdown=False,  # our own escaped HTML, see ui_render
+                        sanitize_html=True,
+                        allow_tags=False,
+                        latex_delimiters=[],
+                        buttons=[],
+                        placeholder="请在下方输入关于资料的问题。",
+                    )
+                    with gr.Row():
+                        box = gr.Textbox(
+                            label="问题",
+                            show_label=False,
+                            placeholder="输入问题，按回车提问…",
+                            elem_id="question",
+                            scale=8,
+                            lines=1,
+                            max_lines=4,
+                        )
+                        ask = gr.Button(
+                            "提问", variant="primary", elem_id="ask", scale=1, interactive=False
+                        )
+                    chips = gr.HTML("", elem_id="filter-chips")
+                    with gr.Row(elem_id="examples"):
+                        example_btns = [
+                            gr.Button(q, size="sm", elem_classes=["rag-example"]) for q in EXAMPLES
+                        ]
+                    with (
+                        gr.Accordion("筛选资料（日期、媒体、文件）", open=False, elem_id="filters"),
+                        gr.Row(),
+                    ):
+                        since = gr.Textbox(
+                            label="起始日期", placeholder="2023-08-01", elem_id="since"
+                        )
+                        until = gr.Textbox(
+                            label="截止日期", placeholder="2023-12-31", elem_id="until"
+                        )
+                        outlet = gr.Dropdown(
+                            choices=outlet_choices(settings),
+                            multiselect=True,
+                            label="媒体",
+                            elem_id="outlet",
+                        )
+                        source = gr.Textbox(label="文件名（可用通配符 *）", elem_id="source")
+                    comment = gr.Textbox(
+                        label="反馈意见（可选，点回答下方的“有用”或“没用”图标时一并提交）",
+                        elem_id="comment",
+                        lines=1,
+                    )
+                    with gr.Row():
+                        md_btn = gr.Button("导出对话（Markdown）", elem_id="export", size="sm")
+                        docx_btn = gr.Button("导出对话（Word）", elem_id="export-docx", size="sm")
+                        clear_btn = gr.Button("清空对话", elem_id="clear", size="sm")
+                    out_file = gr.File(
+                        label="下载", interactive=False, visible=False, elem_id="export-file"
+                    )
+                with gr.Column(scale=2, min_width=300, elem_id="side"):
+                    sources = gr.HTML(sources_html([]), elem_id="sources")
+            with gr.Tab("资料库", id="corpus"):
+                from .ui_corpus import corpus_tab
 
-        outs = [chatbot, box, sources, status, raw, last, md_file]
-        for trigger in (box.submit, ask.click):
+                corpus_tab(settings)
+        answers = gr.State([])
+
+        outs = [chatbot, box, sources, answers]
+        flt_in = [since, until, outlet, source]
+        ask_args: dict[str, Any] = {
+            "api_name": False,
             # one queue shared with /ask, ANSWER_CONCURRENCY answers at a time; a question
-            # sent while this chat's previous answer still streams is answered next, not dropped
-            trigger(
-                respond,
-                [box, chatbot, raw, since, until, outlet, source],
-                outs,
-                api_name=False,
-                concurrency_id="answer",
-                concurrency_limit=ANSWER_CONCURRENCY,
-                trigger_mode="always_last",
+            # sent while this chat's previous answer still streams is answered next
+            "concurrency_id": "answer",
+            "concurrency_limit": ANSWER_CONCURRENCY,
+            "trigger_mode": "always_last",
+        }
+        for trigger in (box.submit, ask.click):
+            trigger(respond, [box, chatbot, answers, *flt_in], outs, **ask_args)
+        for btn, q in zip(example_btns, EXAMPLES, strict=True):
+            btn.click(lambda q=q: q, None, box, api_name=False, queue=False).then(
+                respond, [box, chatbot, answers, *flt_in], outs, **ask_args
             )
-        export_btn.click(export, [last], [md_file], api_name=False)
+        box.change(
+            lambda q: gr.Button(interactive=bool((q or "").strip())),
+            box,
+            ask,
+            api_name=False,
+            queue=False,
+            show_progress="hidden",
+        )
+        for f in flt_in:
+            f.change(filter_chips, flt_in, chips, api_name=False, queue=False)
+        md_btn.click(lambda a: export(a, "md"), [answers], [out_file], api_name=False)
+        docx_btn.click(lambda a: export(a, "docx"), [answers], [out_file], api_name=False)
+        chatbot.like(rate, [answers, comment], [comment], api_name=False)
+        clear_out = [chatbot, box, sources, answers, out_file]
         for trigger in (clear_btn.click, chatbot.clear):
-            trigger(clear, None, outs, api_name=False)
+            trigger(clear, None, clear_out, api_name=False)
         register_api(settings)
     return demo
 
@@ -367,5 +343,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         enable_monitoring=False,
         mcp_server=False,
         ssr_mode=False,
+        footer_links=[],
+        css=CSS,
+        head=HEAD,
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
     )

@@ -63,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
         "--reuse", type=Path, help="re-score the LLM verdicts stored in this results JSON"
     )
     j.add_argument("--quiet", action="store_true", help="no progress bars")
+    fb = sub.add_parser("feedback", help="readers' 👎 ratings as candidate gold lines (stdout)")
+    fb.add_argument("--file", type=Path, help="ratings (default: DATA/feedback.jsonl)")
+    fb.add_argument("--data", help="data folder (RAG_DATA_DIR)")
     b = sub.add_parser("bench", help="performance benchmark with targets and a baseline")
     b.add_argument("--quick", action="store_true", help="small sizes, one round (a few minutes)")
     b.add_argument("--out", default="bench.json", help="results file (default: bench.json)")
@@ -171,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_fusion(a)
         if a.cmd == "judges":
             return cmd_judges(a)
+        if a.cmd == "feedback":
+            from .feedback import cmd_feedback
+
+            data = build_settings(data_dir=a.data).data_dir
+            return cmd_feedback(a.file or data / "feedback.jsonl")
         return cmd_run(a)
     except (IngestError, IndexError_, StoreError, EmbedderError) as e:
         print(f"error: {e}", file=sys.stderr)
