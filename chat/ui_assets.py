@@ -103,12 +103,32 @@ HEAD = """
   }
   new MutationObserver(() => { rename(document); retitle(document); }).observe(
     document.documentElement, {subtree: true, childList: true, characterData: true});
+  // the popover is placed in the viewport (fixed), above the chip when there is room, so the
+  // chat's scroll box never clips it
+  function place(chip) {
+    const pop = chip.querySelector('.rag-pop');
+    if (!pop) return;
+    const r = chip.getBoundingClientRect();
+    const w = Math.min(320, innerWidth - 16);
+    pop.style.position = 'fixed';
+    pop.style.width = w + 'px';
+    pop.style.transform = 'none';
+    pop.style.bottom = 'auto';
+    pop.style.left = Math.max(8, Math.min(r.left + r.width / 2 - w / 2, innerWidth - w - 8)) + 'px';
+    const h = pop.offsetHeight || 120;
+    pop.style.top = (r.top - h - 6 >= 0 ? r.top - h - 6 : r.bottom + 6) + 'px';
+  }
+  document.addEventListener('mouseover', (e) => {
+    const chip = e.target.closest && e.target.closest('.rag-chip');
+    if (chip && !e.target.closest('.rag-pop')) place(chip);
+  });
   document.addEventListener('click', (e) => {
     const chip = e.target.closest('.rag-chip');
+    document.querySelectorAll('.rag-chip.rag-open').forEach(
+      (c) => { if (c !== chip) c.classList.remove('rag-open'); });
     if (chip) {
-      document.querySelectorAll('.rag-chip.rag-open').forEach(
-        (c) => { if (c !== chip) c.classList.remove('rag-open'); });
       chip.classList.toggle('rag-open');
+      place(chip);
       if (e.target.closest('.rag-pop')) return;
       const sec = show(num(chip, 'k'));
       const card = sec && sec.querySelector('.rag-card[data-n="' + num(chip, 'n') + '"]');

@@ -122,7 +122,7 @@ def test_chips_cards_sources_per_answer_copy_and_export(
     ask(page, QUESTION)
     answers(page, 1)
     assert "4.8万亿元" in page.locator("#chat .rag-short b").inner_text()
-    chip = page.locator('#chat .rag-chip.rag-k-0').first
+    chip = page.locator("#chat .rag-chip.rag-k-0").first
     chip.hover()
     pop = chip.locator(".rag-pop")
     assert pop.is_visible()
@@ -136,19 +136,19 @@ def test_chips_cards_sources_per_answer_copy_and_export(
     assert TITLE in card.inner_text() and SEED_FILE in card.inner_text()
     assert QUOTE in " ".join(card.locator("mark").all_inner_texts())
 
-    page.locator('#chat .rag-copy.rag-k-0').click()
+    page.locator("#chat .rag-copy.rag-k-0").click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert QUOTE in copied and "[1] “" in copied and SEED_FILE in copied, copied
 
     # a follow-up: rewritten with the subject of the first question, shown under the bubble
     ask(page, "那江苏呢？")
     answers(page, 2)
-    meta = page.locator('#chat .rag-ans.rag-k-1 .rag-meta').inner_text()
+    meta = page.locator("#chat .rag-ans.rag-k-1 .rag-meta").inner_text()
     assert "按“" in meta and "江苏" in meta, meta
     first = page.locator('#sources .rag-srcs[data-k="0"]')
     second = page.locator('#sources .rag-srcs[data-k="1"]')
     assert second.is_visible() and not first.is_visible()
-    page.locator('#chat .rag-ans.rag-k-0 .rag-line').first.click()  # the earlier answer
+    page.locator("#chat .rag-ans.rag-k-0 .rag-line").first.click()  # the earlier answer
     assert first.is_visible() and not second.is_visible()
     assert QUOTE in first.inner_text()
     shot(page, "ui-desktop-earlier-sources", tmp_path)
