@@ -326,9 +326,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     limit_malloc_arenas()
     import gradio as gr
+    from starlette.middleware import Middleware
 
     from .__main__ import ensure_index
     from .answer import get_engine
+    from .ui_locale import ChineseLocale
 
     auth = parse_auth(settings)
     ensure_index(settings)
@@ -344,6 +346,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         mcp_server=False,
         ssr_mode=False,
         footer_links=[],
+        app_kwargs={"middleware": [Middleware(ChineseLocale)]},
         css=CSS,
         head=HEAD,
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),

@@ -41,20 +41,19 @@ footer {display: none !important}
 .rag-copies {margin-top: 4px; font-size: .8em; color: #666}
 .rag-chips-row .rag-fchip {display: inline-block; margin: 2px 4px 2px 0; padding: 0 8px;
   border-radius: 10px; background: #f1f5f9; font-size: .85em}
+.rag-table {border-collapse: collapse; width: 100%; min-width: 560px; font-size: .9em}
+.rag-table th, .rag-table td {padding: 4px 8px; border: 0; border-bottom: 1px solid #e5e7eb;
+  text-align: left; vertical-align: top}
+.rag-count {margin: 4px 0; color: #555}
 #side {max-height: 85vh; overflow-y: auto}
 @media (max-width: 700px) { #side {max-height: none} }
 body, .gradio-container {overflow-x: hidden}
 """
 
-# Gradio picks its interface language from navigator.language before the page's own scripts
-# run; answering "zh-CN" keeps its built-in labels Chinese under any browser language.
+# the page's one script (the locale is set earlier, see chat.ui_locale)
 HEAD = """
 <script>
 (function () {
-  try {
-    Object.defineProperty(Navigator.prototype, 'language', {get: () => 'zh-CN'});
-    Object.defineProperty(Navigator.prototype, 'languages', {get: () => ['zh-CN', 'zh']});
-  } catch (e) {}
   function num(el, key) {  // rag-k-3 → "3" (the chat's sanitizer keeps classes, not data-*)
     const p = 'rag-' + key + '-';
     const c = [...el.classList].find((x) => x.startsWith(p));

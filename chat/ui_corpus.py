@@ -135,17 +135,18 @@ def corpus_tab(settings: Settings) -> None:
     import gradio as gr
 
     status = gr.Markdown(index_status(settings), elem_id="index-status")
-    search = gr.Textbox(label="搜索标题、媒体、日期或文件名", elem_id="corpus-search")
-    table = gr.HTML(articles_table(settings), elem_id="corpus-list")
     with gr.Accordion("添加文章（.txt）", open=True):
         upload = gr.File(
             label="选择 .txt 文件",
             file_count="multiple",
             file_types=[".txt"],
             elem_id="upload",
+            height=140,
         )
         add = gr.Button("加入资料库", variant="primary", elem_id="add-docs")
         progress = gr.HTML("", elem_id="upload-status")
+    search = gr.Textbox(label="搜索标题、媒体、日期或文件名", elem_id="corpus-search")
+    table = gr.HTML(articles_table(settings), elem_id="corpus-list")
 
     def run(uploads: list[str] | None) -> Iterator[tuple[Any, ...]]:
         for line in add_files(settings, uploads):

@@ -81,7 +81,7 @@ def test_html_in_the_question_is_shown_as_text(app_url: str, page: Any, dialogs:
     assert page.locator("#ask").is_disabled()
     page.locator("#question textarea").press("Enter")
     page.wait_for_timeout(1000)
-    assert page.locator("#chat .user-row, #chat [data-testid='user']").count() == 1
+    assert page.locator("#chat [data-testid='user']").count() == 1
     assert "（空）" not in chat.inner_text()
     ask(page, "北京信息软件业" * 400)
     wait_text(page, "#chat .rag-meta", "问题过长")
