@@ -228,7 +228,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         )
                         source = gr.Textbox(label="文件名（可用通配符 *）", elem_id="source")
                     comment = gr.Textbox(
-                        label="反馈意见（可选，点回答下方的“有用”或“没用”图标时一并提交）",
+                        label="反馈意见（可选，点回答下方的“赞”或“踩”时一并提交）",
                         elem_id="comment",
                         lines=1,
                     )

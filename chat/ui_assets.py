@@ -80,7 +80,7 @@ HEAD = """
     document.execCommand('copy'); t.remove();
   }
   // Gradio's icon buttons carry English tooltips whatever the locale: say them in Chinese
-  const NAMES = {Like: '有用', Dislike: '没用', Clear: '清空对话', Copy: '复制',
+  const NAMES = {Like: '赞', Dislike: '踩', Clear: '清空对话', Copy: '复制',
     'Copy message': '复制', Retry: '重试', Undo: '撤销', Edit: '编辑', Remove: '移除',
     Download: '下载', Share: '分享', 'More tabs': '更多',
     'chatbot conversation': '对话', Fullscreen: '全屏', 'Exit fullscreen mode': '退出全屏'};
