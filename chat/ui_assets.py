@@ -19,7 +19,8 @@ footer {display: none !important}
   background: #fff; color: #222; border: 1px solid #cbd5e1; border-radius: 8px;
   box-shadow: 0 4px 14px rgba(0,0,0,.15); font-size: 13px; line-height: 1.6; text-align: left;
   white-space: normal; cursor: auto}
-.rag-chip:hover .rag-pop, .rag-chip:focus .rag-pop, .rag-chip.rag-open .rag-pop {display: block}
+.rag-chip:focus-visible .rag-pop, .rag-chip.rag-open .rag-pop {display: block}
+@media (hover: hover) { .rag-chip:hover .rag-pop {display: block} }
 .rag-pop-q, .rag-pop-t {display: block}
 .rag-pop-t {margin-top: 4px; color: #555; font-size: 12px}
 #chat .rag-ans.rag-sel {outline: 2px solid #93c5fd; outline-offset: 4px; border-radius: 4px}
@@ -121,22 +122,34 @@ HEAD = """
     const chip = e.target.closest && e.target.closest('.rag-chip');
     if (chip && !e.target.closest('.rag-pop')) place(chip);
   });
+  function toCard(chip) {
+    const sec = show(num(chip, 'k'));
+    const card = sec && sec.querySelector('.rag-card[data-n="' + num(chip, 'n') + '"]');
+    if (!card) return;
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    card.classList.remove('rag-flash'); void card.offsetWidth;
+    card.classList.add('rag-flash');
+    setTimeout(() => card.classList.remove('rag-flash'), 2500);
+  }
+  // without hover (a phone), the first tap shows the quote and a tap on it goes to the card;
+  // with a mouse, hovering shows the quote and a click goes to the card
+  const touch = matchMedia('(hover: none)').matches;
+  function closePops(keep) {
+    document.querySelectorAll('.rag-chip.rag-open').forEach(
+      (c) => { if (c !== keep) c.classList.remove('rag-open'); });
+  }
+  document.addEventListener('scroll', () => closePops(null), true);
   document.addEventListener('click', (e) => {
     const chip = e.target.closest('.rag-chip');
-    document.querySelectorAll('.rag-chip.rag-open').forEach(
-      (c) => { if (c !== chip) c.classList.remove('rag-open'); });
+    closePops(chip);
     if (chip) {
-      chip.classList.toggle('rag-open');
-      place(chip);
-      if (e.target.closest('.rag-pop')) return;
-      const sec = show(num(chip, 'k'));
-      const card = sec && sec.querySelector('.rag-card[data-n="' + num(chip, 'n') + '"]');
-      if (card) {
-        card.scrollIntoView({behavior: 'smooth', block: 'center'});
-        card.classList.remove('rag-flash'); void card.offsetWidth;
-        card.classList.add('rag-flash');
-        setTimeout(() => card.classList.remove('rag-flash'), 2500);
+      if (touch && !e.target.closest('.rag-pop') && !chip.classList.contains('rag-open')) {
+        chip.classList.add('rag-open');
+        place(chip);
+        return;
       }
+      chip.classList.remove('rag-open');
+      toCard(chip);
       return;
     }
     const btn = e.target.closest('.rag-copy');

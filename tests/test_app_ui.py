@@ -87,10 +87,17 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-def open_page(browser: Any, url: str, width: int = 1366, height: int = 900) -> Any:
-    """A fresh page with an English browser locale (the UI must stay Chinese)."""
+def open_page(
+    browser: Any, url: str, width: int = 1366, height: int = 900, touch: bool = False
+) -> Any:
+    """A fresh page with an English browser locale (the UI must stay Chinese); ``touch``
+    emulates a phone (no hover)."""
     ctx = browser.new_context(
-        viewport={"width": width, "height": height}, locale="en-US", accept_downloads=True
+        viewport={"width": width, "height": height},
+        locale="en-US",
+        accept_downloads=True,
+        has_touch=touch,
+        is_mobile=touch,
     )
     ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
     page = ctx.new_page()
@@ -195,20 +202,23 @@ def test_feedback_is_written_and_becomes_a_gold_candidate(
 def test_phone_layout_has_no_horizontal_overflow(
     app: tuple[str, Path], browser: Any, tmp_path: Path
 ) -> None:
-    page = open_page(browser, app[0], 390, 844)
+    page = open_page(browser, app[0], 390, 844, touch=True)
     ask(page, QUESTION)
     answers(page, 1)
     chip = page.locator("#chat .rag-chip").first
-    chip.click()  # a tap opens the popover and scrolls to the card below the chat
+    chip.tap()  # a tap shows the quote …
     pop = chip.locator(".rag-pop")
     assert pop.is_visible()
     box = pop.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-    shot(page, "ui-phone-card", tmp_path)
-    page.evaluate("window.scrollTo(0, 0)")
-    shot(page, "ui-phone-answer", tmp_path)
+    shot(page, "ui-phone-popover", tmp_path)
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 390, f"page is {wide}px wide at 390px"
+    pop.tap()  # … and a tap on the quote goes to its card below the chat
+    card = page.locator('#sources .rag-srcs[data-k="0"] .rag-card[data-n="1"]')
+    page.wait_for_timeout(1200)
+    assert in_view(card) and "rag-flash" in (card.get_attribute("class") or "")
+    shot(page, "ui-phone-card", tmp_path)
     page.context.close()
 
 
