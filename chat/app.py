@@ -104,8 +104,10 @@ def build_app(settings: Settings) -> gr.Blocks:
     from .answer import get_engine
     from .feedback import record
     from .stream import answer_stream
+    from .ui_corpus import ArticleTexts
 
     export_dir = Path(tempfile.mkdtemp(prefix="zh-news-rag-export-"))
+    full = ArticleTexts(settings)  # "open article" on each source card
 
     def respond(
         question: str,
@@ -148,7 +150,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         answers = [*answers, ans]
         if ans is not None:
             reply = {"role": "assistant", "content": message_html(len(answers) - 1, ans)}
-        yield [*chat, reply], "", sources_html(answers), answers
+        yield [*chat, reply], "", sources_html(answers, full), answers
 
     def export(answers: list[Answer | None], kind: str) -> Any:
         done = [a for a in answers if a is not None]

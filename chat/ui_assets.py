@@ -40,6 +40,7 @@ footer {display: none !important}
 .rag-file {font-size: .8em; color: #888}
 .rag-passage {margin-top: 6px; line-height: 1.7; white-space: pre-wrap}
 .rag-copies {margin-top: 4px; font-size: .8em; color: #666}
+.rag-full summary {cursor: pointer; color: #2563eb; font-size: .85em; margin-top: 4px}
 .rag-chips-row .rag-fchip {display: inline-block; margin: 2px 4px 2px 0; padding: 0 8px;
   border-radius: 10px; background: #f1f5f9; font-size: .85em}
 .rag-table {border-collapse: collapse; width: 100%; min-width: 560px; font-size: .9em}

@@ -54,6 +54,35 @@ def articles_table(settings: Settings, query: str = "") -> str:
     )
 
 
+class ArticleTexts:
+    """The cleaned article a citation comes from (``articles.jsonl``), for "open article".
+
+    Reloaded when the file changes (an upload); looked up by source file and the raw span
+    holding the quote, so the chat never reads the raw corpus.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = settings.articles_path
+        self.stamp: float | None = None
+        self.by_source: dict[str, list[Any]] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, c: Any) -> str | None:
+        from ingest import load_articles
+
+        with self.lock:
+            stamp = self.path.stat().st_mtime if self.path.exists() else None
+            if stamp != self.stamp:
+                self.by_source = {}
+                for a in load_articles(self.path) if stamp is not None else []:
+                    self.by_source.setdefault(a.source, []).append(a)
+                self.stamp = stamp
+        for a in self.by_source.get(c.source, []):
+            if any(s <= c.start < e for s, e in a.spans):
+                return str(a.text)
+        return None
+
+
 def index_status(settings: Settings) -> str:
     from index import read_manifest
 

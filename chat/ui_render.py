@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from .models import Answer, Citation
+
+Full = Callable[[Citation], str | None]
 
 MODES = {
     "embedded": "直接摘录资料原文（未使用生成模型）",
@@ -110,7 +113,8 @@ def message_html(k: int, ans: Answer) -> str:
     )
 
 
-def card_html(k: int, c: Citation) -> str:
+def card_html(k: int, c: Citation, full: str | None = None) -> str:
+    """One source card; ``full`` (the cleaned article) adds an "open article" fold."""
     meta = where(c)
     copies = (
         f'<div class="rag-copies">同一报道另见：{esc("、".join(c.copies))}</div>'
@@ -123,7 +127,18 @@ def card_html(k: int, c: Citation) -> str:
         f'<div class="rag-card-m">{esc(meta) or "来源未注明"}</div>'
         f'<div class="rag-file">{esc(c.source)} · 第{c.start}–{c.end}字符</div>'
         f'<div class="rag-passage">{highlight(c.passage or c.quote, c.quote)}</div>'
-        f"{copies}</div>"
+        f"{copies}{full_html(c, full)}</div>"
+    )
+
+
+def full_html(c: Citation, full: str | None) -> str:
+    if not full:
+        return ""
+    return (
+        '<details class="rag-full"><summary>查看全文</summary>'
+        f'<div class="rag-passage">{highlight(full, c.quote)}</div>'
+        f'<div class="rag-file">引文在原始文件 {esc(c.source)} 的第{c.start}–{c.end}字符</div>'
+        "</details>"
     )
 
 
@@ -144,7 +159,7 @@ def plain_text(ans: Answer) -> str:
     return "\n".join(lines).strip()
 
 
-def section_html(k: int, ans: Answer) -> str:
+def section_html(k: int, ans: Answer, full: Full | None = None) -> str:
     """Answer ``k``'s sources (or, after a refusal, what the corpus holds nearby)."""
     if ans.citations:
         head, cites = f"第{k + 1}条回答的来源", ans.citations
@@ -155,15 +170,18 @@ def section_html(k: int, ans: Answer) -> str:
     return (
         f'<section class="rag-srcs" data-k="{k}"><h3>{head}</h3>'
         f"<div class='rag-q'>问：{esc(ans.question)}</div>"
-        + "".join(card_html(k, c) for c in cites)
+        + "".join(card_html(k, c, full(c) if full else None) for c in cites)
         + f'<textarea class="rag-plain" hidden readonly>{esc(plain_text(ans))}</textarea>'
         "</section>"
     )
 
 
-def sources_html(answers: list[Answer | None]) -> str:
-    """Every answer's sources; the page shows the newest, or the one the user picked."""
-    secs = [section_html(k, a) for k, a in enumerate(answers) if a is not None]
+def sources_html(answers: list[Answer | None], full: Full | None = None) -> str:
+    """Every answer's sources; the page shows the newest, or the one the user picked.
+
+    ``full(citation)`` gives the cleaned article a citation comes from, when known.
+    """
+    secs = [section_html(k, a, full) for k, a in enumerate(answers) if a is not None]
     if not secs:
         return "<div class='rag-empty'>提问后，这里显示每条回答引用的原文。</div>"
     return "".join(secs)

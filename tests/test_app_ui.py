@@ -142,6 +142,8 @@ def test_chips_cards_sources_per_answer_copy_and_export(
     assert "rag-flash" in (card.get_attribute("class") or "") and in_view(card)
     assert TITLE in card.inner_text() and SEED_FILE in card.inner_text()
     assert QUOTE in " ".join(card.locator("mark").all_inner_texts())
+    card.locator(".rag-full summary").click()  # open the article: the quote marked in it
+    assert QUOTE in card.locator(".rag-full mark").inner_text()
 
     page.locator("#chat .rag-copy.rag-k-0").click()
     copied = page.evaluate("navigator.clipboard.readText()")

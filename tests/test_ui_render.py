@@ -56,6 +56,9 @@ def test_bubble_is_answer_first_with_escaped_chips_and_list_lines() -> None:
     assert 'data-k="1"' in side and "<script>" not in side and "<img" not in side
     assert "新华社 · 2024-05-01" in side and "同一报道另见：002_b.txt" in side
     assert re.search(r"<mark>营收达到4\.8万亿元&lt;script&gt;", side)
+    opened = sources_html([ans], full=lambda c: f"全文{EVIL}。营收达到4.8万亿元{EVIL}。")
+    assert "<summary>查看全文</summary>" in opened and "<script>" not in opened
+    assert opened.count("<mark>") == 2  # the quote in its passage and in the whole article
 
 
 def test_refusal_shows_related_passages_without_a_bold_line() -> None:
