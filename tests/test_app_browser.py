@@ -175,14 +175,14 @@ def test_basic_auth_guards_ui_and_api(
             assert err.value.code in (400, 401, 403)
 
             # the /ask API without the session cookie (or with a forged one): never an answer
-            ask = {"data": [QUESTION, []]}
+            api_body = {"data": [QUESTION, []]}
             join = {"data": [QUESTION, []], "fn_index": 0, "session_hash": "attacker"}
             for path, body_, cookie in [
-                ("/gradio_api/call/ask", ask, ""),
-                ("/gradio_api/call/ask", ask, "access-token=forged"),
+                ("/gradio_api/call/ask", api_body, ""),
+                ("/gradio_api/call/ask", api_body, "access-token=forged"),
                 ("/gradio_api/queue/join", join, ""),
-                ("/gradio_api/run/ask", ask, ""),
-                ("/gradio_api/api/ask", ask, ""),
+                ("/gradio_api/run/ask", api_body, ""),
+                ("/gradio_api/api/ask", api_body, ""),
             ]:
                 status, text = _post(url + path, body_, cookie)
                 allowed = (401, 403) if "/ask" not in path or "/call/" in path else (401, 403, 404)
