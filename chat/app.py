@@ -24,7 +24,8 @@ from .api import register as register_api
 from .export import to_docx, to_markdown
 from .models import Answer
 from .ui_assets import CSS, HEAD
-from .ui_render import esc, message_html, sources_html
+from .ui_corpus import outlet_choices
+from .ui_render import esc, filter_chips, message_html, sources_html
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -65,22 +66,6 @@ def filters_from_inputs(since: str, until: str, outlets: list[str] | None, sourc
         (until or "").strip() or None,
         tuple(outlets or ()),
         tuple((source or "").split()),
-    )
-
-
-def filter_chips(since: str, until: str, outlets: list[str] | None, source: str) -> str:
-    """The active filters as small chips under the question box ("" when none)."""
-    chips = []
-    if (since or "").strip() or (until or "").strip():
-        chips.append(f"日期：{esc(since.strip() or '不限')} 至 {esc(until.strip() or '不限')}")
-    chips += [f"媒体：{esc(o)}" for o in outlets or ()]
-    chips += [f"文件：{esc(g)}" for g in (source or "").split()]
-    if not chips:
-        return ""
-    return (
-        "<div class='rag-chips-row'>只在这些资料中查找："
-        + "".join(f"<span class='rag-fchip'>{c}</span>" for c in chips)
-        + "</div>"
     )
 
 
@@ -283,18 +268,6 @@ def build_app(settings: Settings) -> gr.Blocks:
             trigger(clear, None, clear_out, api_name=False)
         register_api(settings)
     return demo
-
-
-def outlet_choices(settings: Settings) -> list[str]:
-    """The outlets named in the indexed chunks, most frequent first (empty before a build)."""
-    from collections import Counter
-
-    from ingest import load_chunks
-
-    if not settings.chunks_path.exists():
-        return []
-    counts = Counter(c.outlet for c in load_chunks(settings.chunks_path) if c.outlet)
-    return [o for o, _ in counts.most_common()]
 
 
 def parse_auth(settings: Settings) -> tuple[str, str] | None:

@@ -92,6 +92,16 @@ def index_status(settings: Settings) -> str:
     return f"索引状态：已建立 · {len(m.ids)} 个段落 · 向量模型 {esc(m.embedder)} · 更新于 {esc(m.built_at)}"
 
 
+def outlet_choices(settings: Settings) -> list[str]:
+    """The outlets named in the indexed chunks, most frequent first (empty before a build)."""
+    from ingest import load_chunks
+
+    if not settings.chunks_path.exists():
+        return []
+    counts = Counter(c.outlet for c in load_chunks(settings.chunks_path) if c.outlet)
+    return [o for o, _ in counts.most_common()]
+
+
 def free_name(folder: Path, name: str) -> Path:
     """``folder/name``, or ``name-2.txt``, ``name-3.txt``… when that file already exists."""
     stem, suffix = Path(name).stem, Path(name).suffix

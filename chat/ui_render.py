@@ -185,3 +185,19 @@ def sources_html(answers: list[Answer | None], full: Full | None = None) -> str:
     if not secs:
         return "<div class='rag-empty'>提问后，这里显示每条回答引用的原文。</div>"
     return "".join(secs)
+
+
+def filter_chips(since: str, until: str, outlets: list[str] | None, source: str) -> str:
+    """The active filters as small chips under the question box ("" when none)."""
+    chips = []
+    if (since or "").strip() or (until or "").strip():
+        chips.append(f"日期：{esc(since.strip() or '不限')} 至 {esc(until.strip() or '不限')}")
+    chips += [f"媒体：{esc(o)}" for o in outlets or ()]
+    chips += [f"文件：{esc(g)}" for g in (source or "").split()]
+    if not chips:
+        return ""
+    return (
+        "<div class='rag-chips-row'>只在这些资料中查找："
+        + "".join(f"<span class='rag-fchip'>{c}</span>" for c in chips)
+        + "</div>"
+    )
