@@ -61,8 +61,10 @@ class Policy:
     predicate_boost: float = 2.0
     # THE refusal threshold: the best sentence's IDF-weighted share of the question's
     # constraint words (see ``coverage``). Below it: 资料中未找到相关信息. Calibrated on seeds +
-    # crud-cal together (``python -m eval.calibrate``); crud-held reported separately.
-    refusal_threshold: float = 0.55
+    # crud-cal together (``python -m eval.calibrate``, SLACK 0.15); crud-held reported
+    # separately. At 0.50: seeds facts 0.64 / refusal 0.93 / false refusal 0.24; crud-cal
+    # 0.48 / 0.79 / 0.10; crud-held 0.57 / 0.86 / 0.11.
+    refusal_threshold: float = 0.50
     # English questions share only numbers and names with Chinese text: their coverage is
     # measured on the rewritten query's Latin tokens and runs lower. seeds (english items).
     refusal_scale_en: float = 0.0

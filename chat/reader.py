@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .compose import Scored, announced
 from .policy import Policy
 from .qtype import Ask, content, predicate
-from .spans import Span, spans
+from .spans import Span, posseg, spans
 
 CLAUSE_END = re.compile(r"[，；：,;:。！？!?]")
 OPEN, CLOSE = '“《（(「‘"', '”》）)」’"'
@@ -263,8 +263,23 @@ def subject(w: dict[str, float], question: str) -> str:
     however many of the other words it shares.
     """
     pred = predicate(question)
-    names = [t for t in w if len(t) >= 2 and t != pred and not t.isascii()]
+    named = _named_words(question)
+    names = [t for t in w if len(t) >= 2 and t != pred and not t.isascii() and t in named]
     return max(names, key=lambda t: w[t]) if names else ""
+
+
+# jieba.posseg tags of proper names: person, place, organisation, other proper noun. Only a name
+# gates passages: a common word (海外, 市场) is often paraphrased by the text (欧美及东南亚),
+# and gating on it refused 34% of the answerable seeds gold (measured with eval.calibrate).
+NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
+
+
+def _named_words(question: str) -> set[str]:
+    """Proper names in the question, and whatever it puts in 《》 or quotation marks."""
+    out = {w.lower() for w, f in posseg(question) if f in NAME_TAGS}
+    for quoted in re.findall(r"[《“\"]([^》”\"]{2,30})[》”\"]", question):
+        out.add(quoted.lower())
+    return out
 
 
 def bound(text: str, sp: Span, w: dict[str, float], p: Policy) -> float:

@@ -26,6 +26,7 @@ from .gold import is_holdout as held_out
 from .gold import load_gold
 
 CRUD = Path("/work/shared/benchmarks/crud-dev")
+SLACK = 0.15  # see main(): how many more false refusals than at T = 0 a threshold may cost
 
 
 def measure(engine: Engine, gold: Path) -> list[dict[str, object]]:
@@ -102,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(0, 101):
         t = i / 100
         s, c = scores(rows["seeds"], t), scores(rows["crud-cal"], t)
-        # false refusals: at most 5%, or 3 points above what the reader refuses at T = 0
-        if s[2] > max(0.05, floor_s + 0.03) or c[2] > max(0.05, floor_c + 0.03):
+        # False refusals already cost fact accuracy; this bound only rules out thresholds that
+        # buy refusals wholesale: at most SLACK above what the reader refuses at T = 0. At 0.03
+        # it kept crud-dev's refusal at 0.33 (T = 0.22); at 0.15 it picks T = 0.50 (0.79).
+        if s[2] > max(0.05, floor_s + SLACK) or c[2] > max(0.05, floor_c + SLACK):
             continue
         obj = (s[0] + s[1] + c[0] + c[1]) / 4
         if obj > best[0]:

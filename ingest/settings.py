@@ -62,7 +62,6 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 512
     local_llm: str | None = Field(None, description="0.5b | 1.5b: start the bundled local model.")
-    refusal_threshold: float = 0.35
 
     # --- app ------------------------------------------------------------------------------------
     host: str = "127.0.0.1"
