@@ -265,9 +265,7 @@ def subject(w: dict[str, float], question: str) -> str:
     pred = predicate(question)
     named = _named_words(question)
     names = [
-        t
-        for t in w
-        if len(t) >= 2 and t != pred and not t.isascii() and any(n in t for n in named)
+        t for t in w if len(t) >= 2 and t != pred and not t.isascii() and any(n in t for n in named)
     ]
     return max(names, key=lambda t: w[t]) if names else ""
 
