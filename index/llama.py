@@ -15,6 +15,9 @@ from ingest import Chunk, Settings
 
 from .retrieve import Filters, Retriever
 
+# Metadata for citing and ranking, not for a model to read or embed.
+BOOKKEEPING = ("start", "end", "article_id", "copy_group", "retriever", "rank")
+
 
 def node_metadata(c: Chunk, retriever: str, rank: int) -> dict[str, Any]:
     """What a llama-index node says about its chunk: where it is and what it is from."""
@@ -57,22 +60,8 @@ def as_retriever(
                         text=h.chunk.text,
                         metadata=node_metadata(h.chunk, h.retriever, h.rank),
                         # the model reads the headline and date; offsets are for citing
-                        excluded_llm_metadata_keys=[
-                            "start",
-                            "end",
-                            "article_id",
-                            "copy_group",
-                            "retriever",
-                            "rank",
-                        ],
-                        excluded_embed_metadata_keys=[
-                            "start",
-                            "end",
-                            "article_id",
-                            "copy_group",
-                            "retriever",
-                            "rank",
-                        ],
+                        excluded_llm_metadata_keys=list(BOOKKEEPING),
+                        excluded_embed_metadata_keys=list(BOOKKEEPING),
                     ),
                     score=h.score,
                 )
