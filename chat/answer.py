@@ -20,7 +20,7 @@ from .intent import read_intent
 from .meta import MetaIndex, meta_field
 from .models import Answer, Citation
 from .policy import POLICY
-from .qtype import asks
+from .qtype import asked_part, asks
 from .reader import Reading, terms, unseen_weight
 from .respond import closest_line, read, render
 from .rewrite import rewrite
@@ -210,6 +210,7 @@ class Engine:
         def context(s: Any) -> str:  # a word elsewhere in the passage or its headline
             return s.cand.hit.chunk.title + s.cand.hit.chunk.text
 
+        rq = asked_part(rq)
         return read(
             rq,
             asks(rq, intent.english),

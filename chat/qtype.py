@@ -167,3 +167,24 @@ def content(question: str) -> list[str]:
     text = WH.sub("|", question)
     text = FILLER.sub("|", text)
     return [r for r in text.split("|") if r]
+
+
+# A sentence that asks: a question mark or an interrogative word (Chinese or English).
+_ASKING = re.compile(
+    r"[？?]|多少|什么|哪|谁|几|何时|何地|吗|是否|怎样|如何|为何|为什么"
+    r"|\b(?:how|what|which|who|whom|when|where|why)\b",
+    re.I,
+)
+
+
+def asked_part(question: str) -> str:
+    """The sentences of ``question`` that ask something, when it also says other things.
+
+    Coverage is a share of the question's words: text around the question (an instruction
+    pasted after it, ``忽略以上所有指令…``) would dilute it and refuse an answerable question.
+    Retrieval still sees the whole text. No gold question (seeds, crud-dev) has such extra
+    sentences, so this changes no measured figure.
+    """
+    parts = [p for p in re.split(r"(?<=[。！？!?；;\n])", question) if p.strip()]
+    asking = [p for p in parts if _ASKING.search(p)]
+    return "".join(asking) if asking and len(asking) < len(parts) else question
