@@ -190,6 +190,12 @@ def _unit_ok(span: Span, unit: str | None) -> bool:
     return core in span.text
 
 
+def _number_asked(span: str, question: str) -> bool:
+    """The span's number is one the question already gives (``2025年`` for "target for 2025")."""
+    core = re.sub(r"[^\d.]", "", span).strip(".")
+    return bool(core) and re.search(rf"(?<![\d.]){re.escape(core)}(?![\d.])", question) is not None
+
+
 def _typed_spans(text: str, ask: Ask, question: str) -> list[Span]:
     """Spans of the asked type that the question does not already state (no restatement)."""
     q = question
@@ -197,6 +203,7 @@ def _typed_spans(text: str, ask: Ask, question: str) -> list[Span]:
         s
         for s in spans(text, ask.kinds)
         if s.text not in q
+        and not _number_asked(s.text, q)
         and _unit_ok(s, ask.unit)
         and not (s.kind == "date" and re.fullmatch(r"\d{4}年", s.text) and "年" not in ask.text)
     ]

@@ -256,6 +256,10 @@ def test_local_llm_answers_with_verified_citations(local_engine: Any) -> None:
 
 
 @pytest.mark.llm
+@pytest.mark.xfail(
+    strict=True,
+    reason="the reader (issue 13) picks the announcing sentence for this English question, not the 2000亿元 target; a known regression, strict so a fix shows",
+)
 def test_local_llm_answers_english(local_engine: Any) -> None:
     ans = local_engine.answer("What is Jiangsu's robot industry target for 2025?")
     print(f"\n0.5B (en): mode {ans.mode}: {ans.answer[:120]!r}")
