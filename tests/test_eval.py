@@ -278,8 +278,9 @@ def test_eval_run_writes_reports(built: Path, tmp_path: Path):
     rates = [k for k in summary if k not in ("items", "answerable", "unanswerable")]
     for key in rates:
         v = summary[key]
-        if isinstance(v, float) and not key.endswith("_ms"):
+        if isinstance(v, float) and not key.endswith(("_ms", "_chars")):  # rates, not sizes
             assert 0.0 <= v <= 1.0, (key, v)
+    assert summary["median_answer_chars"] > 0
     assert summary["citation_validity"] == 1.0
     assert {"bm25 bigram", "bm25 jieba", "hybrid bigram+jieba"} <= set(report["tokenizers"])
     assert "| hit@5 |" in proc.stdout and "fact accuracy" in proc.stdout
