@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 
-from index import EmbedderError, Filters, IndexError_, StoreError
+from index import EmbedderError, Filters, IndexError_, StoreError, ensure_built
 from ingest import IngestError, Settings, build_settings
 
 
@@ -27,15 +27,6 @@ def _settings(a: argparse.Namespace) -> Settings:
         local_llm=getattr(a, "local_llm", None),
         top_k=getattr(a, "k", None),
     )
-
-
-def ensure_index(settings: Settings, quiet: bool = False) -> None:
-    """Build the index on first use, with progress on stderr."""
-    from index import build, read_manifest
-
-    if read_manifest(settings) is None:
-        print("building the index (first run)…", file=sys.stderr)
-        build(settings, progress=not quiet)
 
 
 def format_answer(ans: object) -> str:
@@ -142,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as e:  # checked before the index loads: a typo costs no wait
                 print(f"error: {e}", file=sys.stderr)
                 return 2
-        ensure_index(settings, quiet=a.quiet)
+        ensure_built(settings, progress=not a.quiet)
         if a.cmd == "ask":
             return cmd_ask(a, settings)
         if a.cmd == "quotes":

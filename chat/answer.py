@@ -17,6 +17,7 @@ from .compose import EN_PREFACE, is_comparison, score
 from .english import in_english
 from .evidence import candidates, entities, load_gazetteer
 from .intent import read_intent
+from .llm_client import LLM, open_llm
 from .meta import MetaIndex, meta_field
 from .models import Answer, Citation
 from .policy import POLICY
@@ -80,10 +81,7 @@ class Engine:
             self._by_pos[(c.article_id, c.seq)] = c
             if c.copy_group and c.source not in self._copies.setdefault(c.copy_group, []):
                 self._copies[c.copy_group].append(c.source)
-        self.llm: Any = None  # set by chat.llm when an endpoint is configured
-        from .llm import attach_llm
-
-        attach_llm(self, settings)
+        self.llm: LLM | None = open_llm(settings)  # None in embedded mode
 
     def answer(
         self,

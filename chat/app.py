@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import Filters
+from index import Filters, ensure_built
 from ingest import Settings
 
 from .api import ANSWER_CONCURRENCY
@@ -303,12 +303,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     import gradio as gr
     from starlette.middleware import Middleware
 
-    from .__main__ import ensure_index
     from .answer import get_engine
     from .ui_locale import ChineseLocale
 
     auth = parse_auth(settings)
-    ensure_index(settings)
+    ensure_built(settings)
     get_engine(settings)  # fail fast, and keep the first question quick
     build_app(settings).launch(
         share=False,

@@ -9,23 +9,18 @@ The API key is redacted from every message this module logs or returns.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import re
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from ingest import Settings
+from typing import Any, Protocol
 
 from .compose import Scored
 from .evidence import places
-from .llm_context import REFUSED, Gate, cite, passages, strip_refusal
+from .llm_client import LLM
+from .llm_context import REFUSED, Gate, Reads, cite, passages, strip_refusal
 from .models import Citation
 from .qtype import asks
 from .rewrite import FOLLOWUP, last_user_turn, rewrite
@@ -40,9 +35,6 @@ NOTICE_FAILED = "大模型回答未通过核验，已改用检索摘录。"
 NOTICE_PARTIAL = "大模型回答中有句子未通过核验，已删除。"
 NOTICE_REFUSED = "大模型未能根据资料作答，已改用检索摘录。"
 
-_SERVERS: dict[tuple[str, str], Any] = {}
-_SERVERS_LOCK = threading.Lock()
-
 
 @cache
 def prompt(name: str) -> str:
@@ -55,100 +47,10 @@ def prompts() -> tuple[str, ...]:
     return tuple(prompt(p.name) for p in sorted(Path(__file__).with_name("prompts").glob("*.txt")))
 
 
-@dataclass
-class LLM:
-    """What ``Engine.llm`` holds: a client and model, or why the LLM could not start."""
+class LLMEngine(Reads, Protocol):
+    """What LLM mode uses of the engine: its reader and gazetteer, and the LLM handle."""
 
-    client: Any = field(default=None, repr=False)
-    model: str = ""
-    timeout_s: float = 60.0
-    max_tokens: int = 512
-    secret: str = field(default="", repr=False)  # kept only to redact it
-    server: Any = None  # the LocalLLMServer, alive as long as this handle
-    error: str = ""
-    last: dict[str, float] = field(default_factory=dict)  # timing of the last answer call
-
-    def redact(self, text: object) -> str:
-        out = " ".join(str(text).split())
-        return out.replace(self.secret, "***") if len(self.secret) >= 4 else out
-
-
-def api_key(settings: Settings) -> str:
-    """Settings key, else ``OPENAI_API_KEY``, else a dummy that local servers accept."""
-    if settings.llm_api_key is not None and settings.llm_api_key.get_secret_value():
-        return settings.llm_api_key.get_secret_value()
-    return os.environ.get("OPENAI_API_KEY") or "none"
-
-
-def make_client(
-    settings: Settings, base_url: str | None = None, model: str | None = None
-) -> tuple[Any, str]:
-    """An ``openai.OpenAI`` client (no retries: a failure falls back at once) and model name."""
-    from openai import OpenAI
-
-    client = OpenAI(
-        base_url=base_url or settings.llm_base_url,
-        api_key=api_key(settings),
-        timeout=settings.llm_timeout_s,
-        max_retries=0,
-    )
-    return client, model or settings.llm_model or ""
-
-
-def wants_llm(settings: Settings) -> bool:
-    """``llm`` always; ``auto`` only when an endpoint or local model is configured."""
-    mode = settings.mode.lower()
-    if mode == "embedded":
-        return False
-    return mode == "llm" or bool(settings.local_llm) or bool(settings.llm_base_url)
-
-
-def _local_server(size: str, cache_dir: Path) -> Any:
-    """One server per model per process, shared by engines and stopped at interpreter exit."""
-    from .local_llm import start_local_llm
-
-    key = (size.lower(), str(cache_dir))
-    with _SERVERS_LOCK:
-        if key not in _SERVERS:
-            if not _SERVERS:
-                atexit.register(_stop_servers)
-            _SERVERS[key] = start_local_llm(size, cache_dir=cache_dir)
-        return _SERVERS[key]
-
-
-def _stop_servers() -> None:
-    for server in list(_SERVERS.values()):
-        server.stop(drain_timeout=10.0)
-    _SERVERS.clear()
-
-
-def attach_llm(engine: Any, settings: Settings) -> None:
-    """Give ``engine.llm`` a handle when settings ask for an LLM; ``embedded`` never does."""
-    if not wants_llm(settings):
-        return
-    key = api_key(settings)
-    handle = LLM(
-        timeout_s=settings.llm_timeout_s,
-        max_tokens=settings.llm_max_tokens,
-        secret="" if key == "none" else key,
-    )
-    base_url = model = None
-    if settings.local_llm:
-        from .local_llm import default_cache_dir
-
-        models = settings.models_dir  # data/models if the user made it, else the user cache
-        try:
-            server = _local_server(
-                settings.local_llm, models if models.is_dir() else default_cache_dir()
-            )
-        except Exception as e:  # missing parts/xllamacpp, port, disk: answers fall back
-            handle.error = handle.redact(e)
-            log.warning("local LLM unavailable, answering from quotes: %s", handle.error)
-            engine.llm = handle
-            return
-        handle.server, base_url, model = server, server.base_url, server.model_name
-    handle.client, handle.model = make_client(settings, base_url, model)
-    engine.llm = handle
+    llm: LLM | None
 
 
 def _complete(
@@ -229,7 +131,7 @@ def kind_label(question: str) -> str:
 
 
 def llm_answer(
-    engine: Any,
+    engine: LLMEngine,
     q: str,
     rq: str,
     scored: list[Scored],
@@ -238,7 +140,8 @@ def llm_answer(
     on_token: Callable[[str], None] | None,
 ) -> tuple[str, list[Citation], bool, str, str | None]:
     """``(text, citations, verified, mode, notice)``; the embedded ``fallback`` on any failure."""
-    llm: LLM = engine.llm
+    llm = engine.llm
+    assert llm is not None, "llm_answer needs an engine with an LLM handle"
     gate: Gate | None = None
 
     def fall(notice: str) -> tuple[str, list[Citation], bool, str, str | None]:
@@ -305,9 +208,9 @@ def _clean_rewrite(text: str, question: str, history: list[dict[str, str]], gaz:
     return line if places(question, gaz) <= places(line, gaz) else ""  # kept the new subject
 
 
-def llm_rewrite(engine: Any, question: str, history: list[dict[str, str]]) -> str:
+def llm_rewrite(engine: LLMEngine, question: str, history: list[dict[str, str]]) -> str:
     """A standalone question written by the LLM; the rule-based rewrite on any failure."""
-    llm: LLM | None = engine.llm
+    llm = engine.llm
     standalone = not FOLLOWUP.search(question) and len(question) > SHORT_QUESTION
     if llm is None or llm.error or not history or standalone:  # save a model call
         return rewrite(question, history, engine.gazetteer)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 from ingest import squash
 
@@ -45,7 +45,15 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return same and a.start < b.end and b.start < a.end
 
 
-def passages(engine: Any, q: str, rq: str, scored: list[Scored]) -> list[Passage]:
+class Reads(Protocol):
+    """The engine as the LLM's context needs it: the reader over scored sentences."""
+
+    gazetteer: dict[str, str]
+
+    def read(self, rq: str, scored: list[Scored], need: set[str], intent: Any) -> Any: ...
+
+
+def passages(engine: Reads, q: str, rq: str, scored: list[Scored]) -> list[Passage]:
     """The reader's sentences, then close runners-up, each with its next sentence if short."""
     if not scored:
         return []

@@ -19,7 +19,7 @@ from .gold import Evidence, GoldError, GoldItem, load_gold
 _LAZY = {
     "Config": "run",
     "EvalRun": "run",
-    "ItemResult": "run",
+    "ItemResult": "summary",
     "evaluate": "run",
     "configurations": "run",
     "summarize": "summary",

@@ -16,8 +16,8 @@ import logging
 import sys
 from pathlib import Path
 
-from index import EmbedderError, IndexError_, StoreError
-from ingest import IngestError, Settings, build_settings
+from index import EmbedderError, IndexError_, StoreError, ensure_built
+from ingest import IngestError, build_settings
 
 from .gate import gate, load_thresholds
 from .gold import SPLITS, GoldError, load_gold, split
@@ -77,15 +77,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def ensure_index(settings: Settings, quiet: bool) -> None:
-    """Build the index on first use, as ``python -m chat`` does."""
-    from index import build, read_manifest
-
-    if read_manifest(settings) is None:
-        print(f"building the index in {settings.data_dir} (first run)…", file=sys.stderr)
-        build(settings, progress=not quiet)
-
-
 def cmd_run(a: argparse.Namespace) -> int:
     from .judge import make_llm_judge
     from .report import metrics_table, tokenizer_table, write_reports
@@ -103,7 +94,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     if a.mode == "llm" and not has_llm(settings):
         print("error: --mode llm needs RAG_LLM_BASE_URL or --local-llm", file=sys.stderr)
         return 2
-    ensure_index(settings, a.quiet)
+    ensure_built(settings, progress=not a.quiet)
     judge = make_llm_judge(settings) if a.judge_llm else None
     if a.judge_llm and judge is None:
         print("error: --judge-llm needs RAG_LLM_BASE_URL or --local-llm", file=sys.stderr)
@@ -135,7 +126,7 @@ def cmd_fusion(a: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     settings = build_settings(data_dir=a.data, corpus_dir=a.corpus)
-    ensure_index(settings, a.quiet)
+    ensure_built(settings, progress=not a.quiet)
     print(table(compare(settings, items, a.pool, not a.quiet), settings.fusion))
     return 0
 
@@ -162,14 +153,27 @@ def cmd_judges(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(a: argparse.Namespace) -> int:
+    from .bench import SECTIONS, main, plan_of
+
+    sections = [s.strip() for s in (a.sections or ",".join(SECTIONS)).split(",") if s.strip()]
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        print(
+            f"error: unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}",
+            file=sys.stderr,
+        )
+        return 2
+    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus, mode="embedded")
+    return main(settings, plan_of(a.quick, a.sizes, a.limit), sections, Path(a.out))
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if a.cmd == "bench":
-            from .bench import main as bench_main
-
-            return bench_main(a)
+            return cmd_bench(a)
         if a.cmd == "fusion":
             return cmd_fusion(a)
         if a.cmd == "judges":

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from index import ensure_built
 from ingest import Settings
 
 SECTIONS = ("cold_start", "throughput", "quality", "latency", "ttft", "scaling", "memory",
@@ -362,25 +363,20 @@ def run(settings: Settings, plan: Plan, sections: list[str], log: Callable[[str]
     return result
 
 
-def main(a: Any) -> int:
-    from .__main__ import ensure_index
+def plan_of(quick: bool, sizes: str | None, limit: int | None) -> Plan:
+    """The plan for ``--quick``, ``--sizes 1000,10000`` and ``--limit N``."""
+    plan = QUICK if quick else Plan()
+    if sizes:
+        plan = Plan(**{**plan.__dict__, "sizes": tuple(int(x) for x in sizes.split(","))})
+    if limit:
+        plan = Plan(**{**plan.__dict__, "gold_limit": limit})
+    return plan
 
-    sections = [s.strip() for s in (a.sections or ",".join(SECTIONS)).split(",") if s.strip()]
-    unknown = [s for s in sections if s not in SECTIONS]
-    if unknown:
-        print(f"error: unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}", file=sys.stderr)  # fmt: skip
-        return 2
-    plan = QUICK if a.quick else Plan()
-    if a.sizes:
-        plan = Plan(**{**plan.__dict__, "sizes": tuple(int(x) for x in a.sizes.split(","))})
-    if a.limit:
-        plan = Plan(**{**plan.__dict__, "gold_limit": a.limit})
-    from ingest import build_settings
 
+def main(settings: Settings, plan: Plan, sections: list[str], out: Path) -> int:
+    """Run ``sections`` (checked against :data:`SECTIONS` by the caller), write ``out``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus, mode="embedded")
-    ensure_index(settings, quiet=True)
-    out = Path(a.out)
+    ensure_built(settings, progress=False)
     result = run(settings, plan, sections, lambda s: print(s, file=sys.stderr, flush=True), out)
     write_json(out, result)
     render(result)

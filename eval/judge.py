@@ -193,41 +193,30 @@ class LLMJudge:
             self.closer()
 
 
-def _local(settings: Any) -> tuple[str, str, Any]:
-    """Base URL, model name and a stop function for the bundled local model. The answer engine
-    (``chat.llm``) keeps one server per model per process; the judge shares it when it can."""
-    from chat.local_llm import default_cache_dir, start_local_llm
+def _local(settings: Any) -> tuple[str, str]:
+    """Base URL and model name of the bundled local model. The answer engine keeps one server
+    per model per process (``chat.llm_client``, stopped at exit); the judge shares it."""
+    from chat.llm_client import local_server
+    from chat.local_llm import default_cache_dir
 
     models = settings.models_dir if settings.models_dir.is_dir() else default_cache_dir()
-    try:
-        from chat.llm import _local_server  # type: ignore[attr-defined]
-    except ImportError:
-        server = start_local_llm(settings.local_llm, models)
-        return server.base_url, server.model_name, server.stop
-    server = _local_server(settings.local_llm, models)
-    return server.base_url, server.model_name, None  # chat.llm stops it at exit
+    server = local_server(settings.local_llm, models)
+    return server.base_url, server.model_name
 
 
 def make_llm_judge(settings: Any) -> LLMJudge | None:
     """An LLM judge on ``llm_base_url``/``llm_model``, or on the bundled local model
-    (``local_llm``). The client comes from ``chat.llm.make_client`` when that exists (one place
-    knows keys and timeouts), else a plain ``openai.OpenAI``. ``None``: nothing configured."""
-    base_url, model, closer = settings.llm_base_url, settings.llm_model, None
+    (``local_llm``), its client from ``chat.llm_client.make_client`` (the one place that knows
+    keys and timeouts). ``None``: nothing configured."""
+    from chat.llm_client import make_client
+
+    base_url, model = settings.llm_base_url, settings.llm_model
     if not base_url and settings.local_llm:
-        base_url, model, closer = _local(settings)
+        base_url, model = _local(settings)
     if not base_url:
         return None
-    try:
-        from chat.llm import make_client  # type: ignore[attr-defined]
-    except ImportError:
-        import openai
-
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "none"
-        client = openai.OpenAI(base_url=base_url, api_key=key, timeout=settings.llm_timeout_s)
-    else:
-        made = make_client(settings, base_url, model)
-        client, model = made if isinstance(made, tuple) else (made, model)
+    client, model = make_client(settings, base_url, model)
     if not model:  # a server that was not told its model name: use the first it lists
         model = client.models.list().data[0].id
     timeout = max(settings.llm_timeout_s, JUDGE_TIMEOUT_S)
-    return LLMJudge(client, str(model), timeout, closer)
+    return LLMJudge(client, str(model), timeout)

@@ -13,8 +13,9 @@ from typing import Any
 
 from .gate import Threshold
 from .metrics import BIGRAM_OVERLAP
-from .run import EvalRun, ItemResult
+from .run import EvalRun
 from .strict import COVERAGE
+from .summary import ItemResult
 
 ROWS = [
     ("hit_at_1", "hit@1"),

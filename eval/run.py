@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from chat.answer import Engine, get_engine
@@ -22,7 +22,7 @@ from . import metrics as m
 from .corpus import RawFiles
 from .gold import GoldItem
 from .judge import LLMJudge, citation_supports, judge_answer
-from .summary import summarize
+from .summary import ItemResult, summarize
 from .tokenizers import K, Query, compare_tokenizers
 
 
@@ -31,41 +31,6 @@ class Config:
     name: str
     mode: str = "embedded"  # embedded | llm
     retrieval: str = "hybrid"  # hybrid | dense | bm25
-
-
-@dataclass
-class ItemResult:
-    """Everything the report needs about one item: inputs, outputs and every metric value."""
-
-    id: str
-    origin: str
-    type: str | None
-    question: str
-    history: list[dict[str, str]]
-    answerable: bool
-    gold_answer: str
-    facts: list[list[str]]
-    evidence: list[dict[str, str]]
-    answer: str = ""
-    short_answer: str = ""
-    found: bool = False
-    mode: str = ""
-    rewritten_query: str = ""
-    retrieved: list[dict[str, Any]] = field(default_factory=list)
-    hit_at_1: float | None = None
-    hit_at_3: float | None = None
-    hit_at_5: float | None = None
-    reciprocal_rank: float | None = None
-    evidence_recall: float | None = None
-    fact_correct: bool | None = None
-    supported_relevant: bool | None = None  # gold facts inside judge-supported cited quotes
-    short_match: bool | None = None  # answerable and answered: the short answer states a fact
-    claims: list[dict[str, Any]] = field(default_factory=list)
-    citations: list[dict[str, Any]] = field(default_factory=list)
-    evidence_cited: list[bool] = field(default_factory=list)
-    latency_ms: float = 0.0
-    wall_ms: float = 0.0
-    failures: list[str] = field(default_factory=list)
 
 
 def evaluate_item(

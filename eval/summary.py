@@ -1,15 +1,49 @@
-"""Aggregate per-item results into the run's metrics (one number per metric and config)."""
+"""Per-item results (:class:`ItemResult`, filled by ``eval.run``) and their aggregation into
+the run's metrics (one number per metric and config)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from . import metrics as m
 from .judge import agreement
 
-if TYPE_CHECKING:
-    from .run import ItemResult
+
+@dataclass
+class ItemResult:
+    """Everything the report needs about one item: inputs, outputs and every metric value."""
+
+    id: str
+    origin: str
+    type: str | None
+    question: str
+    history: list[dict[str, str]]
+    answerable: bool
+    gold_answer: str
+    facts: list[list[str]]
+    evidence: list[dict[str, str]]
+    answer: str = ""
+    short_answer: str = ""
+    found: bool = False
+    mode: str = ""
+    rewritten_query: str = ""
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
+    hit_at_1: float | None = None
+    hit_at_3: float | None = None
+    hit_at_5: float | None = None
+    reciprocal_rank: float | None = None
+    evidence_recall: float | None = None
+    fact_correct: bool | None = None
+    supported_relevant: bool | None = None  # gold facts inside judge-supported cited quotes
+    short_match: bool | None = None  # answerable and answered: the short answer states a fact
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    evidence_cited: list[bool] = field(default_factory=list)
+    latency_ms: float = 0.0
+    wall_ms: float = 0.0
+    failures: list[str] = field(default_factory=list)
 
 
 def summarize(results: list[ItemResult]) -> dict[str, Any]:

@@ -1,12 +1,12 @@
 """Stage 2: offline embeddings in Chroma (embedded or server) plus a Chinese BM25 index.
 
-Public API: :func:`build`, :func:`status`, :func:`drop`, :class:`Searcher` (``dense`` and
+Public API: :func:`build`, :func:`ensure_built` (the one place a missing index is built), :func:`status`, :func:`drop`, :class:`Searcher` (``dense`` and
 ``keyword`` search returning :class:`Hit`), :class:`Retriever` (fused search with
 :class:`Filters`, one hit per story), :func:`as_retriever` (the same as a llama-index
 retriever), :func:`get_embedder`.
 """
 
-from .build import BuildReport, build, drop, read_manifest, status
+from .build import BuildReport, build, drop, ensure_built, read_manifest, status
 from .embed import Embedder, EmbedderError, get_embedder
 from .llama import as_retriever
 from .retrieve import Filters, Retriever
@@ -26,6 +26,7 @@ __all__ = [
     "as_retriever",
     "build",
     "drop",
+    "ensure_built",
     "get_embedder",
     "read_manifest",
     "status",

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -294,6 +295,19 @@ def build(
         deleted=len(stale),
         seconds=time.perf_counter() - t0,
     )
+
+
+def ensure_built(settings: Settings, progress: bool = True) -> BuildReport | None:
+    """The one place a missing index is built (chat, the app and eval call it before loading).
+
+    Builds only when no manifest exists; an existing index is used as it is, even if the
+    corpus changed since (``python -m index build`` updates it). Returns the build's report, or
+    ``None`` when nothing was built.
+    """
+    if read_manifest(settings) is not None:
+        return None
+    print(f"building the index in {settings.data_dir} (first run)…", file=sys.stderr)
+    return build(settings, progress=progress)
 
 
 def status(settings: Settings) -> dict[str, Any]:

@@ -191,7 +191,7 @@ def test_llm_rewrites_follow_ups_and_rules_are_the_fallback(engine: Any, fake: F
 
 
 def test_client_key_sources_and_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chat.llm import LLM, api_key, make_client, wants_llm
+    from chat.llm_client import LLM, api_key, make_client, wants_llm
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     assert api_key(Settings()) == "none"
@@ -227,7 +227,7 @@ def _need_local_llm() -> None:
 @pytest.fixture(scope="module")
 def local_engine(built: Path, retriever: Any) -> Iterator[Any]:
     _need_local_llm()
-    from chat import llm
+    from chat import llm_client
     from chat.answer import Engine
 
     s = Settings(corpus_dir=SEEDS, data_dir=built, mode="llm", local_llm="0.5b")
@@ -236,7 +236,7 @@ def local_engine(built: Path, retriever: Any) -> Iterator[Any]:
     try:
         yield eng
     finally:
-        llm._stop_servers()
+        llm_client.stop_servers()
 
 
 @pytest.mark.llm
