@@ -30,6 +30,12 @@ BRACKET = 40
 FUNCTION = STOP | set("到可要将约近超达为")
 PREFIX = re.compile(r"同比|环比|较|比|分别|其中|共计|累计|实现|增长|上升|增加|下降|减少|达到|达")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# Openings of a sentence that speaks of the previous one's subject ("其中,海珠区产业增速…").
+BACK = re.compile(r"\s*(其中|此外|同时|这|该|此|其)")
+# Characters a place must be followed or preceded by, inside a run the claim shares verbatim
+# with the passage, to count as part of a name (浦发银行太原建设路支行) rather than the place a
+# claim speaks of: 3 is past a suffix (太原市) and short of a name; set on the dev claims.
+NAME_EXTRA = 3
 
 
 def spans(text: str, seps: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -120,6 +126,14 @@ class Support:
     def sentence(self, sid: int) -> str:
         return self.sents[sid]
 
+    def context(self, sid: int) -> str:
+        """A sentence with the one before it when it opens by pointing back (其中, 这…)."""
+        text = self.periods[sid]
+        prior = [s for s in self.periods if s < sid and self.periods[s] != text]
+        if BACK.match(text) and prior and self.sent_passage[prior[-1]] == self.sent_passage[sid]:
+            return self.periods[prior[-1]] + text
+        return text
+
 
 def _figure(tok: NumberToken, clauses: list[Clause], n: int, text: str) -> Figure:
     c = next(c for c in clauses if c.n == n and c.start <= tok.start < c.start + len(c.text) + 1)
@@ -128,7 +142,9 @@ def _figure(tok: NumberToken, clauses: list[Clause], n: int, text: str) -> Figur
     seg = next((c.text[a:b] for a, b in cut if a <= rel <= b), c.text)
     near = _respectively(tok, c, text) or seg
     adverbial = ADVERBIAL.match(c.prev) and not number_tokens(c.prev)  # "而在热门景区和商圈，"
-    prev = c.prev if adverbial or subjectless(seg[: max(0, seg.find(tok.text))]) else ""
+    listed = near != seg and near.split("分别")[0] not in c.text  # 分别 items listed in c.prev:
+    # every figure of the clause borrows it alike, or the first one's subject wins nothing
+    prev = c.prev if adverbial or listed or subjectless(seg[: max(0, seg.find(tok.text))]) else ""
     return Figure(tok, c, prev + "，" + near + "，" + c.topic, near, prev)
 
 
@@ -181,3 +197,21 @@ def nearest_place(sup: Support, c: Clause, gazetteer: dict[str, str]) -> list[st
     before = sup.passages[c.n][: c.start]
     found = [(before.rfind(p), p) for p in places(before, gazetteer)]
     return [max(found)[1]] if found else []
+
+
+def in_name(place: str, claim: str, passage: str) -> bool:
+    """Whether every mention of ``place`` in the claim sits inside a longer name the passage
+    states verbatim (``浦发银行太原建设路支行``): a name, not the place the claim speaks of."""
+    claim, passage = squash(claim), squash(passage)
+    starts = [i for i in range(len(claim)) if claim.startswith(place, i)]
+    if not starts or not passage:
+        return False
+    for i in starts:
+        a, b = i, i + len(place)
+        while a > 0 and claim[a - 1 : b] in passage and CJK.match(claim[a - 1]):
+            a -= 1
+        while b < len(claim) and claim[a : b + 1] in passage and CJK.match(claim[b]):
+            b += 1
+        if b - a < len(place) + NAME_EXTRA:
+            return False
+    return True

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import re
 
+from ingest import squash
 from ingest.numbers import NumberToken, number_tokens, same_number
 
-from .align import Clause, Figure, Support, grams
-from .lexicon import BASELINE, DATE_UNITS
+from .align import AND_FIGURE, Clause, Figure, Support, grams, spans
+from .lexicon import BASELINE, DATE_UNITS, strip_preds
 
 # Relative tolerance for a figure the claim states as approximate (约2.37亿 for 23696.80万):
 # a half-percent covers rounding to three significant digits, not a different figure.
 APPROX = 0.005
+
+# Characters of the claim's counted thing (the words right after a figure) that another figure
+# of the passage sentence shares and the owner does not: 2 (one word) tells 体验中心 from
+# 体验馆; set on the dev claims.
+STOLEN_RUN = 2
+# Subject bigrams a rival figure's subject must share with the claim beyond the owner's, and
+# bigrams of the owner's own subject the claim must lack, to call the figure misattributed:
+# 2 leaves a shared generic word (营收, 企业) alone; set on the dev claims.
+SUBJECT_MARGIN = 2
 
 # Weight of the words a figure borrows from the previous clause (its subject there) against
 # those of its own segment: lower lets "47家数字化车间" beat "36家智能工厂" sharing one lead
@@ -133,3 +143,60 @@ def date_ok(x: NumberToken, c: Clause, pos: int, sup: Support) -> bool:
     if len(toks) > 1 and re.fullmatch(r"\s*[-—~至到]\s*", text[toks[-2].end : toks[-1].start]):
         last.append(toks[-2])
     return any(equal(x, t) for t in last)
+
+
+def _sides(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words before and after a figure at ``text[start:end]``, each up to the next figure."""
+    toks = number_tokens(text)
+    a = max((t.end for t in toks if t.end <= start), default=0)
+    b = min((t.start for t in toks if t.start >= end), default=len(text))
+    return squash(text[a:start]), squash(text[end:b])
+
+
+def _prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def stolen(x: NumberToken, clause: str, got: Figure, sup: Support) -> str:
+    """The claim says of ``x`` what the passage says of another figure of the same sentence:
+    the counted thing after it (``1-2个…体验中心`` where the passage counts 体验馆 and the
+    中心 are another figure's), or its subject (``市域新能源汽车营收超7300亿元`` where the
+    passage's 7300亿元 is 电子信息制造业营收 and 市域新能源汽车 has its own figure)."""
+    text = AND_FIGURE.sub("、", clause)
+    a, b = next(((a, b) for a, b in spans(text, "、，,；;：:") if a <= x.start < b), (0, len(text)))
+    before, after = _sides(clause[a:b], x.start - a, x.end - a)
+    mine = grams(strip_preds(before))
+
+    def sides(f: Figure) -> tuple[str, str]:
+        i = max(0, f.near.find(f.tok.text))
+        return _sides(f.near, i, i + len(f.tok.text))
+
+    own_before, own_after = sides(got)
+    own = len(mine & (grams(strip_preds(own_before)) | grams(got.prev)))
+    for f in sup.figures:
+        if (
+            f.clause.sent != got.clause.sent
+            or f.near == got.near
+            or not competes(f.tok)
+            or equal(x, f.tok)  # the same figure stated twice (headline and body)
+        ):
+            continue
+        f_before, f_after = sides(f)
+        if _prefix(after, f_after) >= STOLEN_RUN and _prefix(after, f_after) > _prefix(
+            after, own_after
+        ):
+            return f"“{after[: _prefix(after, f_after)]}” is what the passage counts with another figure"
+        if f.clause is got.clause and "分别" in f.near and "分别" in got.near:
+            item, mine_item = (grams(g.near.split("分别")[0]) for g in (f, got))
+            said = mine if "分别" not in clause else set(near_weights(x, clause, mine | item))
+            if len(said & (item - mine_item)) > len(said & (mine_item - item)):
+                return f"{x.text} is the passage's figure for {f.near.split('分别')[0]}"
+        if f.clause.idx == 0 < got.clause.idx:  # the sentence's topic: later clauses inherit it
+            continue
+        theirs = len(mine & grams(strip_preds(f_before)))
+        if theirs > own + SUBJECT_MARGIN and len(grams(own_before) - mine) >= SUBJECT_MARGIN:
+            return f"{x.text} belongs to another subject of the passage"
+    return ""

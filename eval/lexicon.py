@@ -50,6 +50,13 @@ PRED_WORDS = sorted({w for pair in OPPOSED for side in pair for w in side}, key=
 
 NEG = re.compile(r"尚未|并未|暂未|未能|没有|不会|不再|并非|未|不|没|无")
 
+# Verbs that negate what follows them: a passage saying 取消收费 supports a claim 不再收费.
+NEG_VERBS = re.compile(NEG.pattern + r"|取消|停止|禁止|免|拒绝|避免|杜绝|防止|严禁|暂停|终止")
+SEPS = "，,。；;：:！？!?、\n"
+FUNCTION_CHARS = set(
+    "的了是在有和与及其为对将等也已并由从于到向把被个这那该此之而或都所以能会再曾得"
+)
+
 NOT_NEG = re.compile(  # words with 不/无 that negate nothing, and bounds (checked as bounds)
     r"不合格|不断|不仅|不只|不少于|不低于|不超过|不足|不到|不得|不同|不良|无人机|毫不|不久|无家可归"
     r"|未分配|未成年|无线|无人|不动产|不锈钢|无锡"
@@ -116,4 +123,46 @@ def negation_clash(clause: str, passage: str) -> str:
             ]
             if plain:
                 return f"{m.group(0)}{word}"
+    return ""
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
+def _plain(text: str) -> str:
+    """The text with non-negating 不/无 words and titles blanked (offsets kept)."""
+    return re.sub(r"《[^》]*》", _blank, NOT_NEG.sub(_blank, text))
+
+
+def _scopes(text: str, pat: re.Pattern[str]) -> list[tuple[re.Match[str], int]]:
+    """Each negation and where its scope ends: the end of its clause."""
+    out = []
+    for m in pat.finditer(text):
+        end = next((i for i in range(m.end(), len(text)) if text[i] in SEPS), len(text))
+        out.append((m, end))
+    return out
+
+
+def negated_stated(clause: str, sentence: str) -> str:
+    """A word the claim negates (``未被处以罚款``, ``不适用缓刑``, ``尚未恢复到…同期水平``)
+    that the passage sentence it aligns to states only plainly (``处罚款``, ``缓刑一年``,
+    ``超过…同期水平``). A negation the passage states itself (无条件开放, 不尽职) is its own;
+    the passage's negating verbs (取消, 停止…) count as negations."""
+    c, p = _plain(clause), _plain(sentence)
+    pneg = [False] * len(p)
+    for m, end in _scopes(p, NEG_VERBS):
+        pneg[m.end() : end] = [True] * (end - m.end())
+    for m, end in _scopes(c, NEG):
+        if c[m.start() : m.end() + 2] in p:
+            continue
+        for i in range(m.end(), end - 1):
+            w = c[i : i + 2]
+            if not (CJK.fullmatch(w[0]) and CJK.fullmatch(w[1])):
+                continue
+            if w[0] in FUNCTION_CHARS and w[1] in FUNCTION_CHARS:
+                continue
+            at = [j for j in range(len(p) - 1) if p.startswith(w, j)]
+            if at and not any(pneg[j] for j in at):
+                return f"negated {w}, stated in the passage"
     return ""

@@ -32,13 +32,14 @@ from .align import (
     Figure,
     Support,
     grams,
+    in_name,
     nearest_place,
     places,
     spans,
     subjectless,
     windows,
 )
-from .figures import BASELINE, date_ok, equal, overlap, owner, strip_figures
+from .figures import BASELINE, date_ok, equal, overlap, owner, stolen, strip_figures
 from .lexicon import (
     DATE_UNITS,
     DONE,
@@ -47,6 +48,7 @@ from .lexicon import (
     PRED_WORDS,
     SAYS,
     TIME_WORDS,
+    negated_stated,
     negation_clash,
     opposed,
     period_missing,
@@ -173,6 +175,8 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
         got = owner(x, clause, context, sup, anchored)
         if isinstance(got, str):
             return got
+        if why := stolen(x, clause, got, sup):
+            return why
         before = got.clause.prev + got.clause.text
         cw, pw = (
             pred_before(clause, x.start),
@@ -220,13 +224,18 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
             return "states as done what the passage states as a plan or target"
     if clash := negation_clash(clause, win_text + "".join(f.clause.text for f in owners)):
         return f"negation differs from the passage ({clash})"
-    mine = places(clause, gazetteer)
+    if clash := negated_stated(clause, sentences or sup.periods[last.sent]):
+        return clash
+    said = "".join(sup.periods[s] for s in dict.fromkeys(f.clause.sent for f in owners))
+    mine = [p for p in places(clause, gazetteer) if not in_name(p, clause, said)]
     theirs = {
         p for c in [f.clause for f in owners] or [last] for p in nearest_place(sup, c, gazetteer)
     }
     if theirs and (extra := [p for p in mine if p not in theirs]):
         return f"the passage says this of {sorted(theirs)[0]}, not {extra[0]}"
     text = strip_preds(strip_figures(clause))
+    for p in (p for p in mine if p in theirs):  # attributed above: the place it speaks of
+        text = text.replace(p, " " * len(p))
     if why := other_subject(text, sids, sup):
         return why
     if said := SPEAKER.match(text):  # a quote's speaker may be named after it, in its passage
@@ -234,7 +243,7 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
         if run := misattributed(said.group(0), home, sup):
             return f"“{run}” belongs to another part of the cited passages"
         text = text[said.end() :]
-    if run := misattributed(text, "".join(dict.fromkeys(sup.periods[s] for s in sids)), sup):
+    if run := misattributed(text, "".join(dict.fromkeys(sup.context(s) for s in sids)), sup):
         return f"“{run}” belongs to another part of the cited passages"
     if not owners and "、" in win_text:  # the subject of a clause that enumerates names
         run = misattributed(text, win_text, sup)
