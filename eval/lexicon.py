@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import re
 
+from ingest.numbers import NumberToken
+
 from .align import CJK
+
+LEAD = re.compile(r"\D*")  # the words a figure token starts with (its bound: 不少于, 超过)
 
 DATE_UNITS = ("年", "月", "日", "时", "分", "季度")
 
@@ -38,7 +42,10 @@ OPPOSED = [
     (("净买入", "买入"), ("净卖出", "卖出")),
     (("出口",), ("进口",)),
     (("盈利", "净利润", "利润"), ("净亏损", "亏损")),
-    (("开工",), ("竣工", "完工")),
+    # started or heading somewhere vs done: 迈向…2.0阶段 is not 完成…2.0阶段
+    (("开工", "开始", "启动", "迈向", "着手"), ("竣工", "完工", "完成", "建成", "落成")),
+    # a floor vs a ceiling, said in words away from the figure (最多建设1个, 不少于1个)
+    (("至少", "不少于", "不低于"), ("最多", "至多", "不超过", "不高于")),
     (("提速", "缩短"), ("延长",)),
     (("偏西",), ("偏东",)),
     (("允许",), ("禁止",)),
@@ -89,6 +96,19 @@ def pred_before(text: str, end: int) -> str:
         if i > pos:
             best, pos = w, i
     return best
+
+
+def pred_clash(clause: str, x: NumberToken, passage: str, tok: NumberToken, at: int) -> str:
+    """The claim's predicate word before figure ``x`` against the passage's before ``tok``
+    (at ``at`` in ``passage``): 增长 vs 下降, 完成 vs 迈向, and a bound word inside either
+    figure (最多…1个 vs 不少于1个)."""
+    mine = [pred_before(clause, x.start), LEAD.match(x.text).group(0)]
+    theirs = [pred_before(passage, at), LEAD.match(tok.text).group(0)]
+    for a in filter(None, mine):
+        for b in filter(None, theirs):
+            if opposed(a, b):
+                return f"says {a} where the passage says {b}"
+    return ""
 
 
 def opposed(a: str, b: str) -> bool:

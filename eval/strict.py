@@ -39,6 +39,7 @@ from .align import (
     subjectless,
     windows,
 )
+from .entities import swapped_roles, swapped_words
 from .figures import BASELINE, date_ok, equal, overlap, owner, stolen, strip_figures
 from .lexicon import (
     DATE_UNITS,
@@ -50,9 +51,8 @@ from .lexicon import (
     TIME_WORDS,
     negated_stated,
     negation_clash,
-    opposed,
     period_missing,
-    pred_before,
+    pred_clash,
     strip_preds,
 )
 
@@ -175,15 +175,10 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
         got = owner(x, clause, context, sup, anchored)
         if isinstance(got, str):
             return got
-        if why := stolen(x, clause, got, sup):
-            return why
         before = got.clause.prev + got.clause.text
-        cw, pw = (
-            pred_before(clause, x.start),
-            pred_before(before, len(got.clause.prev) + got.tok.start - got.clause.start),
-        )
-        if cw and pw and opposed(cw, pw):
-            return f"says {cw} where the passage says {pw}"
+        at = len(got.clause.prev) + got.tok.start - got.clause.start
+        if why := pred_clash(clause, x, before, got.tok, at) or stolen(x, clause, got, sup):
+            return why
         sentence = sup.periods[got.clause.sent]  # a plan word governs its whole sentence
         if DONE.search(clause) and not DONE.search(got.clause.text) and PLAN.search(sentence):
             return "states as done what the passage states as a plan or target"
@@ -236,7 +231,9 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
     text = strip_preds(strip_figures(clause))
     for p in (p for p in mine if p in theirs):  # attributed above: the place it speaks of
         text = text.replace(p, " " * len(p))
-    if why := other_subject(text, sids, sup):
+    if why := other_subject(text, sids, sup) or swapped_roles(clause, sup):
+        return why
+    if why := swapped_words(clause, sup):
         return why
     if said := SPEAKER.match(text):  # a quote's speaker may be named after it, in its passage
         home = "".join(sup.passages[sup.sent_passage[s]] for s in dict.fromkeys(sids))
