@@ -1,1 +1,1 @@
-"""Stage 3: cited, verified answers (work in progress)."""
+"""Stage 3: cited, verified answers (``python -m chat``; ``chat.answer`` is the entry point)."""

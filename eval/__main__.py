@@ -16,7 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from index import EmbedderError, IndexError_, StoreError, ensure_built
+from index import EmbedderError, IndexUnavailableError, StoreError, ensure_built
 from ingest import IngestError, build_settings
 
 from .gate import gate, load_thresholds
@@ -154,7 +154,7 @@ def cmd_judges(a: argparse.Namespace) -> int:
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
-    from .bench import SECTIONS, main, plan_of
+    from .bench.perf import SECTIONS, main, plan_of
 
     sections = [s.strip() for s in (a.sections or ",".join(SECTIONS)).split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             data = build_settings(data_dir=a.data).data_dir
             return cmd_feedback(a.file or data / "feedback.jsonl")
         return cmd_run(a)
-    except (IngestError, IndexError_, StoreError, EmbedderError) as e:
+    except (IngestError, IndexUnavailableError, StoreError, EmbedderError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -176,7 +176,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[rank - 1]
 
 
-# --- the reader's answer shape (issue 13) ---------------------------------------------------
+# --- the reader's answer shape ---------------------------------------------------------------
 
 
 def median_length(answers: Sequence[str]) -> float | None:
@@ -208,7 +208,7 @@ def refusal_breakdown(answerable: Sequence[bool], found: Sequence[bool]) -> dict
     }
 
 
-# --- faithfulness that means something in embedded mode (issue 17) --------------------------
+# --- faithfulness that means something in embedded mode ------------------------------------
 
 
 def supported_relevant(facts: Sequence[Sequence[str]], supported_quotes: Sequence[str]) -> bool:

@@ -10,7 +10,7 @@ from .build import BuildReport, build, drop, ensure_built, read_manifest, status
 from .embed import Embedder, EmbedderError, get_embedder
 from .llama import as_retriever
 from .retrieve import Filters, Retriever
-from .search import Hit, IndexError_, Searcher
+from .search import Hit, IndexUnavailableError, Searcher
 from .store import StoreError
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "EmbedderError",
     "Filters",
     "Hit",
-    "IndexError_",
+    "IndexUnavailableError",
     "Retriever",
     "Searcher",
     "StoreError",

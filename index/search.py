@@ -23,7 +23,7 @@ from .embed import Embedder, get_embedder
 from .store import get_collection, location, unreachable
 
 
-class IndexError_(Exception):
+class IndexUnavailableError(Exception):
     """The index is missing or was built for another embedder; says how to fix it."""
 
 
@@ -45,10 +45,12 @@ class Searcher:
         self.settings = settings
         m = read_manifest(settings)
         if m is None:
-            raise IndexError_(f"no index in {settings.data_dir}: run `python -m index build`")
+            raise IndexUnavailableError(
+                f"no index in {settings.data_dir}: run `python -m index build`"
+            )
         wanted = embedder.name if embedder else settings.embedder
         if wanted != m.embedder:
-            raise IndexError_(
+            raise IndexUnavailableError(
                 f"the index was built with {m.embedder} ({m.dim}-d) but {wanted} is configured; "
                 f"run `python -m index build --embedder {settings.embedder}` to rebuild it, "
                 f"or set RAG_EMBEDDER={m.embedder}"
@@ -74,13 +76,13 @@ class Searcher:
         m = self.manifest
         coll = get_collection(self.settings, name=m.collection)
         if coll is None:
-            raise IndexError_(
+            raise IndexUnavailableError(
                 f"Chroma collection {m.collection!r} is missing at {location(self.settings)}: "
                 "run `python -m index build`"
             )
         meta = coll.metadata or {}
         if meta.get("embedder") not in (None, m.embedder):
-            raise IndexError_(
+            raise IndexUnavailableError(
                 f"Chroma collection holds {meta.get('embedder')} vectors, manifest says "
                 f"{m.embedder}: run `python -m index build`"
             )

@@ -51,7 +51,7 @@ def need_browser() -> None:
 def running_app(data: Path, log_dir: Path, corpus: Path = SEEDS, **env_extra: str) -> Iterator[str]:
     """``python -m chat serve`` (via the load test's launcher) with no ``RAG_*``/``OPENAI_*``
     from this shell; output in ``log_dir/app-N.log``; always terminated on exit."""
-    from eval.loadtest import launch_app
+    from eval.bench.common import launch_app
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env |= {"HF_HUB_OFFLINE": "1", **env_extra}

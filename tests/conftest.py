@@ -67,7 +67,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 def _free_port() -> int:
-    from eval.loadtest import free_port
+    from eval.bench.common import free_port
 
     return free_port()
 

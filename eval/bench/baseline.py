@@ -17,10 +17,10 @@ from typing import Any
 
 from ingest import Settings
 
-from . import metrics as m
-from .bench_scale import median_pct, pct, timed
-from .gold import GoldItem
-from .tokenizers import K
+from .. import metrics as m
+from ..gold import GoldItem
+from ..tokenizers import K
+from .common import median_pct, pct, timed
 
 
 def wrap(embedder: Any) -> Any:
@@ -111,9 +111,9 @@ def our_quality(settings: Settings, items: list[GoldItem]) -> dict[str, Any]:
     from chat.answer import get_engine
     from chat.evidence import load_gazetteer
 
-    from .corpus import RawFiles
-    from .run import Config, run_config
-    from .summary import summarize
+    from ..corpus import RawFiles
+    from ..run import Config, run_config
+    from ..summary import summarize
 
     engine = get_engine(settings.model_copy(update={"mode": "embedded"}))
     res = run_config(engine, items, Config("hybrid"), RawFiles(settings.corpus_dir),

@@ -1,4 +1,4 @@
-"""The load test's questions, how its replies are judged, and its report (``eval.loadtest``).
+"""The load test's questions, how its replies are judged, and its report (``eval.bench.load``).
 
 Questions come from the gold set, so every reply can be checked with the eval's own metrics
 (``eval.metrics.fact_correct`` / ``refusal_correct``), plus a few malformed inputs. Embedded
@@ -44,7 +44,7 @@ class Case:
 
 def gold_cases(paths: list[Path] | None = None) -> list[Case]:
     """Every gold item as a case, plus the bad inputs."""
-    from .gold import load_gold
+    from ..gold import load_gold
 
     out = []
     for g in load_gold(paths):
@@ -74,7 +74,7 @@ def plan(cases: list[Case], n: int, seed: int = 0) -> list[Case]:
 
 def judge(case: Case, reply: Any) -> str | None:
     """Why the reply is wrong, or ``None`` when it is right (by the eval's own metrics)."""
-    from . import metrics as m
+    from .. import metrics as m
 
     if not isinstance(reply, dict) or not isinstance(reply.get("answer"), str):
         return "error: " + str(reply.get("error") if isinstance(reply, dict) else reply)[:200]
@@ -125,7 +125,7 @@ class Tally:
 
 
 def pct(values: list[float], p: float) -> float | None:
-    from .metrics import percentile
+    from ..metrics import percentile
 
     v = percentile(values, p)
     return None if v is None else round(v * 1000, 1)

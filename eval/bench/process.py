@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from .common import launch_app, proc_mb
+
 
 def _env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
@@ -29,22 +29,11 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _vm_hwm_mb(pid: int) -> float | None:
-    """Peak RSS so far of a live process (``VmHWM``), or None off Linux."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def _reap(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, float]:
     """Wait for ``proc`` (killing it after ``timeout`` s); its exit code and peak RSS in MB."""
     deadline, hwm = time.monotonic() + timeout, 0.0
     while True:
-        hwm = max(hwm, _vm_hwm_mb(proc.pid) or 0.0)
+        hwm = max(hwm, proc_mb(proc.pid, "VmHWM") or 0.0)
         pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
         if pid:  # ru_maxrss alone would do, but Linux copies the parent's high-water mark
             proc.returncode = os.waitstatus_to_exitcode(status)  # into it at fork: use VmHWM
@@ -120,12 +109,6 @@ def end_to_end(corpus: Path, tmp: Path, question: str, backends: list[str]) -> d
     return {"corpus": str(corpus), "question": question, "backends": rows}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _ask(base: str, question: str) -> dict[str, Any]:
     """One call of the app's ``/ask`` endpoint over Gradio's plain HTTP API."""
     body = json.dumps({"data": [question, None]}).encode()
@@ -140,43 +123,28 @@ def _ask(base: str, question: str) -> dict[str, Any]:
 
 def serve_memory(data: Path, corpus: Path, questions: list[str]) -> dict[str, Any]:
     """Peak RSS of ``python -m chat serve`` (embedded mode) after answering ``questions``."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "chat", "serve", "--data", str(data), "--corpus", str(corpus)]
-    cmd += ["--port", str(port), "--quiet"]
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=_env(), stdin=subprocess.DEVNULL)
+    args = ["--data", str(data), "--corpus", str(corpus), "--quiet"]
     out: dict[str, Any] = {"questions": len(questions)}
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    tail = log.read().decode("utf-8", "replace")[-300:]
-                    return {"error": f"chat serve did not come up: {tail}"}
-                time.sleep(0.3)
-        out["startup_s"] = round(time.perf_counter() - t0, 2)
-        out["rss_after_start_mb"] = _vm_hwm_mb(proc.pid)
-        answered = sum(bool(_ask(base, q).get("answer")) for q in questions)
-        out["answered"] = answered
-        out["vm_hwm_mb"] = _vm_hwm_mb(proc.pid)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, rss = _reap(proc, timeout=20)
-        log.close()
-    out["peak_rss_mb"] = round(max(rss, out.get("vm_hwm_mb") or 0), 1)  # rss is VmHWM too
+    with tempfile.TemporaryDirectory(prefix="rag-serve-") as tmp:
+        log = Path(tmp) / "app.log"
+        t0 = time.perf_counter()
+        try:
+            with launch_app(args, log, env=_env()) as (base, pid):
+                out["startup_s"] = round(time.perf_counter() - t0, 2)
+                out["rss_after_start_mb"] = proc_mb(pid, "VmHWM")
+                out["answered"] = sum(bool(_ask(base, q).get("answer")) for q in questions)
+                out["vm_hwm_mb"] = proc_mb(pid, "VmHWM")
+        except RuntimeError:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-300:]
+            return {"error": f"chat serve did not come up: {tail}"}
+    out["peak_rss_mb"] = round(out.get("vm_hwm_mb") or 0, 1)
     return out
 
 
 def ttft(data: Path, corpus: Path, questions: list[str], size: str = "0.5b") -> dict[str, Any]:
     """Time to first token in LLM mode with the bundled local model, in a child process."""
     args = json.dumps({"data": str(data), "corpus": str(corpus), "q": questions, "size": size})
-    code = f"from eval.bench_proc import ttft_child; ttft_child({args!r})"
+    code = f"from eval.bench.process import ttft_child; ttft_child({args!r})"
     env = _env(RAG_MODE="llm", RAG_LLM_MAX_TOKENS="16", RAG_LLM_TIMEOUT_S="300")
     res = run_measured([sys.executable, "-c", code], env, timeout=1200)
     try:
@@ -210,7 +178,7 @@ def ttft_child(args_json: str) -> None:
         if ans.mode == "llm" or engine.llm.last.get("ttft_ms"):
             wall.append((first[0] - start) * 1000 if first else float("nan"))
             server.append(float(engine.llm.last.get("ttft_ms") or "nan"))
-    from .metrics import percentile
+    from ..metrics import percentile
 
     good = [w for w in wall if w == w]
     out |= {
