@@ -4,7 +4,7 @@ Public API: :func:`ingest`, :func:`process`, :func:`squash`, :func:`sentences`, 
 :class:`Chunk`, the loaders, and :class:`Settings` (shared by every stage).
 """
 
-from . import numbers as numbers  # number tokens with unit and magnitude (issue 17)
+from . import numbers as numbers  # number tokens with unit and magnitude
 from .clean import squash
 from .models import Article, Chunk, chroma_meta, sentences
 from .pipeline import (

@@ -1,4 +1,4 @@
-"""``python -m ingest [DIR] [--out DIR]``: logs and the summary on stderr, nothing on stdout.
+"""``python -m ingest [DIR] [--data DIR]``: logs and the summary on stderr, nothing on stdout.
 
 Every skipped file gets one ``WARNING`` line as it is met, even with ``--quiet``. Exit 0 when anything was
 ingested (skipped files are warnings), 2 when nothing was or the outputs cannot be written; the
@@ -47,13 +47,19 @@ def print_summary(report: Report) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     parser.add_argument("corpus", nargs="?", type=Path, help="corpus folder (RAG_CORPUS_DIR)")
-    parser.add_argument("--out", type=Path, help="data folder (RAG_DATA_DIR)")
+    parser.add_argument(
+        "--data",
+        "--out",
+        dest="data",
+        type=Path,
+        help="data folder (RAG_DATA_DIR; --out: old name)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
     args = parser.parse_args(argv)
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = build_settings(corpus_dir=args.corpus, data_dir=args.out)
+    settings = build_settings(corpus_dir=args.corpus, data_dir=args.data)
     try:
         with logging_redirect_tqdm():  # warnings print above the progress bar, not through it
             report = ingest(settings, progress=not args.quiet)

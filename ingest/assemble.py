@@ -69,7 +69,7 @@ def _draft_sents(draft: Draft) -> tuple[list[Block], list[Span]]:
     return body, [s for b in body for s in b.sents]
 
 
-def _short_doc(raw: str, blocks: list[Block]) -> Draft | None:
+def _short_doc(blocks: list[Block]) -> Draft | None:
     """A file that is one headline or one unpunctuated line still becomes an article."""
     kept = [b for b in blocks if b.kind != "furniture"] or blocks
     if not any(ch.isalpha() for b in kept for ch in b.text):
@@ -105,7 +105,7 @@ def process(
         if a:
             articles.append(a)
             chunks += c
-    if not chunks and (short := _short_doc(raw, [classify(raw, p) for p in paras if p.text])):
+    if not chunks and (short := _short_doc([classify(raw, p) for p in paras if p.text])):
         a, c = _article(doc_source, raw, short, head, page, year, settings, keep_all=True)
         if a:
             articles.append(a)

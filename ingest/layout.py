@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .boiler import is_boiler
 from .clean import Span, clean_range, is_junk
@@ -47,7 +47,6 @@ class Block:
     raw_text: str = ""  # whitespace-folded raw text, for bylines/sign-offs where spaces matter
     signoff: str | None = None
     byline: str | None = None
-    meta: dict[str, object] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import tempfile
@@ -162,7 +161,3 @@ def load_chunks(path: Path) -> list[Chunk]:
 def corpus_fingerprint(path: Path) -> str:
     """sha1 of chunks.jsonl: changes whenever any chunk's text, offsets or metadata change."""
     return hashlib.sha1(path.read_bytes()).hexdigest()
-
-
-def dump_json(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True)

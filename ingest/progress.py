@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO, TypeVar
 
 T = TypeVar("T")
-EVERY_S = 10.0  # seconds between log lines: the "at least every 10 s"
+EVERY_S = 10.0  # seconds between log lines: a log reader sees progress at least this often
 
 
 def _fmt_eta(seconds: float) -> str:

@@ -189,7 +189,7 @@ def test_bad_files_get_one_warning_line_each_and_the_rest_ingests(tmp_path):
     reasons = _bad_files(corpus)
     data = tmp_path / "data"
     try:
-        proc = _py("-m", "ingest", str(corpus), "--out", str(data), "--quiet")
+        proc = _py("-m", "ingest", str(corpus), "--data", str(data), "--quiet")
     finally:
         (corpus / "huge 50MB.txt").unlink()
     assert proc.returncode == 0, proc.stderr  # skipped files are warnings, not failures
@@ -312,7 +312,7 @@ def test_bad_files_leave_the_built_index_as_it_was(built_copy, corpus_copy):
     state, before = _index_state(s), _snapshot(s.data_dir)
     c = str(corpus_copy)
     for cmd in (
-        ("ingest", c, "--out", d),
+        ("ingest", c, "--data", d),
         ("index", "build", "--reingest", "--data", d, "--corpus", c),
     ):
         proc = _py("-m", *cmd, "--quiet")
@@ -363,7 +363,7 @@ def test_a_read_only_data_dir_fails_with_one_line_and_keeps_everything(built_cop
             p.chmod(modes[p] & ~0o222)
     try:
         runs = {
-            "ingest": _py("-m", "ingest", c, "--out", d, "--quiet", prefix=prefix),
+            "ingest": _py("-m", "ingest", c, "--data", d, "--quiet", prefix=prefix),
             "build": _py(
                 "-m", "index", "build", "--data", d, "--corpus", c, "--quiet", prefix=prefix
             ),

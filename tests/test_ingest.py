@@ -155,6 +155,7 @@ def test_cli_exit_codes(tmp_path):
     bad = tmp_path / "only_bad"
     bad.mkdir()
     (bad / "empty.txt").write_bytes(b"")
+    # --out: the old name of --data, kept as an alias
     run = [sys.executable, "-m", "ingest", str(bad), "--out", str(tmp_path / "o")]
     proc = subprocess.run(run, capture_output=True, text=True)
     assert proc.returncode != 0
