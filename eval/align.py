@@ -31,7 +31,7 @@ FUNCTION = STOP | set("到可要将约近超达为")
 PREFIX = re.compile(r"同比|环比|较|比|分别|其中|共计|累计|实现|增长|上升|增加|下降|减少|达到|达")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Openings of a sentence that speaks of the previous one's subject ("其中,海珠区产业增速…").
-BACK = re.compile(r"\s*(其中|此外|同时|这|该|此|其)")
+BACK = re.compile(r"\s*(其中|此外|同时|这|该|此|其|他|她|它)")
 # Characters a place must be followed or preceded by, inside a run the claim shares verbatim
 # with the passage, to count as part of a name (浦发银行太原建设路支行) rather than the place a
 # claim speaks of: 3 is past a suffix (太原市) and short of a name; set on the dev claims.
@@ -162,14 +162,30 @@ def _respectively(tok: NumberToken, c: Clause, text: str) -> str:
     if at < 0 or rel < at:
         return ""
     after = [t for t in number_tokens(c.text[at:]) if t.unit == tok.unit]
-    items = [c.text[a:b] for a, b in spans(c.text[:at], "、和") if CJK.search(c.text[a:b])]
+    items = _items(c.text[:at], len(after))
     if len(items) < 2:
-        items = [c.prev[a:b] for a, b in spans(c.prev, "、和") if CJK.search(c.prev[a:b])]
+        items = _items(c.prev, len(after))
     idx = next((i for i, t in enumerate(after) if at + t.start == rel), -1)
     if len(items) != len(after) or idx < 0:
         return ""
     items[-1] = HEAD_NOUN.sub("", items[-1]) or items[-1]
     return items[idx] + c.text[at:]
+
+
+def _items(text: str, n: int) -> list[str]:
+    """The items of a list "A、B和C"; split at 、 only when 和 would give more than ``n`` items
+    (电气机械和器材制造业 is one item)."""
+    for seps in ("、和", "、"):
+        items = [text[a:b] for a, b in spans(text, seps) if CJK.search(text[a:b])]
+        if len(items) <= n:
+            break
+    if len(items) >= 2:  # the last item carries the head noun of all (…制造业投资同比): cut it
+        first, last = items[0], items[-1]
+        for k in range(len(first), 1, -1):
+            if (j := last.find(first[-k:])) >= 0 and j + k < len(last):
+                items[-1] = last[: j + k]
+                break
+    return items
 
 
 def windows(sup: Support, size: int = 3) -> list[tuple[str, Clause, int]]:

@@ -19,6 +19,15 @@ QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,20})[”\"」》]")
 SEGMENT_SEPS = "、，,；;：:。和及与"
 # Text that may stand between two names without giving them roles: plain coordination.
 COORDINATION = re.compile(r"[、和与及同跟,，\s]*")
+ORG_SUFFIX = re.compile(
+    r"(公司|集团|银行|大学|学院|医院|法院|检察院|研究院|研究所|协会|委员会|局|厅|署|浴场|景区|机场)$"
+)
+# Share of a claim name's bigrams the cited passages must hold: under half is another name,
+# not an abbreviation (东航 for 东方航空公司 keeps 东航's bigram); set on the dev claims.
+MISSING = 0.5
+# Lengths of the two things a verb joins, for a swap of both around it: 2 is a word, 8 a
+# full name (上海虹桥国际机场); set on the dev claims.
+ARG_CHARS = (2, 8)
 # Words that give two names roles (A与B通电话, A向B, A被B): the same word with the names in the
 # other order is a swap; plain coordination (A、B, A和B) is not.
 RELATION = re.compile(r"与|同|跟|和|向|对|给|被|把|由")
@@ -116,3 +125,56 @@ def _named(segment: str, name: str, kind: str) -> bool:
     """Whether the segment names something else of the same kind (another person, another
     quoted term): the claim's words went to it."""
     return any(n != name and k == kind for _, n, k in tagged(segment))
+
+
+def org_names(text: str) -> list[str]:
+    """Names of organisations and sites by their suffix (国家数据局, 侨港浴场): the suffix word
+    of jieba's cut with the up to two words before it."""
+    import jieba
+
+    words = list(jieba.cut(text))
+    out = []
+    for i, w in enumerate(words):
+        if ORG_SUFFIX.search(w) and CJK.match(w[0]):
+            name = "".join(words[max(0, i - 2) : i + 1])
+            if len(name) >= 4 and all(CJK.match(ch) for ch in name):
+                out.append(name)
+    return out
+
+
+def missing_name(clause: str, full: str) -> str:
+    """A name of the claim (posseg person or organisation, or by its suffix) of which the
+    passages (``full``, squashed: all the answer's passages, as a subject may be named in the
+    chunk before) hold under :data:`MISSING` of the bigrams: another body's name (东方航空公司
+    研制 where the passage names 中国商用飞机有限责任公司)."""
+    found = [n for _, n, k in tagged(clause) if k in ("nr", "nt")] + org_names(clause)
+    for name in found:
+        core = ORG_SUFFIX.sub("", name) or name
+        have = grams(core)
+        if have and len(have & grams(full)) / len(have) < MISSING and squash(name) not in full:
+            return f"{name} is not named in the cited passages"
+    return ""
+
+
+def swapped_args(clause: str, sup: Support) -> str:
+    """ "A V B" where the passage says "B V A" and never "A V B" (要求软件开发商赔偿谷歌 for
+    要求谷歌赔偿软件开发商; 从虹桥…飞往浦东 for 从浦东…飞往虹桥): the two swapped around one verb."""
+    text, full = squash(clause), sup.text()
+    for i in range(2, len(text) - 3):
+        for v in range(2, 5):
+            verb = text[i : i + v]
+            if len(verb) < v or not CJK.fullmatch(verb[0]) or verb not in full:
+                continue
+            for a in range(ARG_CHARS[0], min(i, ARG_CHARS[1]) + 1):
+                left = text[i - a : i]
+                for b in range(ARG_CHARS[0], ARG_CHARS[1] + 1):
+                    right = text[i + v : i + v + b]
+                    if len(right) < b or left == right or not _cjk(left + right):
+                        continue
+                    if right + verb + left in full and left + verb + right not in full:
+                        return f"the passage says {right}{verb}{left}, not the other way round"
+    return ""
+
+
+def _cjk(text: str) -> bool:
+    return all(CJK.match(ch) for ch in text)

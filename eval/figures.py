@@ -12,6 +12,8 @@ from ingest.numbers import NumberToken, number_tokens, same_number
 from .align import AND_FIGURE, Clause, Figure, Support, grams, spans
 from .lexicon import BASELINE, DATE_UNITS, strip_preds
 
+CLOCK = ("时", "分")  # units of a time of day: facts of their own, not the date of a fact
+
 # Relative tolerance for a figure the claim states as approximate (约2.37亿 for 23696.80万):
 # a half-percent covers rounding to three significant digits, not a different figure.
 APPROX = 0.005
@@ -53,11 +55,11 @@ def equal(c: NumberToken, p: NumberToken) -> bool:
 
 
 def competes(x: NumberToken) -> bool:
-    """Figures whose owner is checked: amounts, counts, shares (not dates, not bare labels
-    such as the 2.0 of 悟道2.0)."""
+    """Figures whose owner is checked: amounts, counts, shares and clock times (a take-off
+    at 8时05分 is not the landing at 11时10分); not dates, not bare labels (悟道2.0)."""
     if not x.unit:
         return x.value >= 1e4 and not re.fullmatch(r"[\d.,]+", x.text)  # "2600亿"
-    return not x.unit.startswith(("id:", *DATE_UNITS))
+    return x.unit in CLOCK or not x.unit.startswith(("id:", *DATE_UNITS))
 
 
 def overlap(claim_grams: set[str], text: str) -> int:
@@ -77,7 +79,7 @@ def owner(
         return max(hits, key=lambda f: overlap(wide, f.clause.prev + f.clause.text))
     near = near_weights(x, clause, anchored)
 
-    mine = [t for t in number_tokens(clause) if t.unit.startswith(DATE_UNITS)]
+    mine = [t for t in number_tokens(clause) if t.unit.startswith(DATE_UNITS) and not competes(t)]
 
     def key(f: Figure) -> tuple[int, float, int, int]:
         own, prev = grams(f.near), grams(f.prev)  # a borrowed subject counts half

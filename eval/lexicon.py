@@ -36,9 +36,11 @@ PERIODS = {  # claim word → passage spellings that state the same period
 
 OPPOSED = [
     (
-        ("增长", "上升", "增加", "提高", "提升", "上涨", "增幅", "扩大"),
-        ("下降", "减少", "降低", "下滑", "回落", "下跌", "降幅", "缩小"),
+        ("增长", "上升", "增加", "提高", "提升", "上涨", "增幅", "涨幅", "扩大"),
+        ("下降", "减少", "降低", "下滑", "回落", "下跌", "降幅", "跌幅", "缩小"),
     ),
+    (("提前",), ("推迟", "延迟", "延后")),
+    (("任命", "聘任"), ("免去", "免职")),
     (("净买入", "买入"), ("净卖出", "卖出")),
     (("出口",), ("进口",)),
     (("盈利", "净利润", "利润"), ("净亏损", "亏损")),
@@ -53,12 +55,22 @@ OPPOSED = [
     (("低利率",), ("高利率",)),
 ]
 
+# "比往年低", "较原计划多…": what is compared and the adjective (figures may sit between).
+COMPARE = re.compile(
+    r"[比较]([\u4e00-\u9fff]{1,6}?)[都也还更要]?(高|低|多|少|快|慢|大|小|早|晚|强|弱)"
+)
+ANTONYM = dict(zip("高低多少快慢大小早晚强弱", "低高少多慢快小大晚早弱强", strict=True))
+
 PRED_WORDS = sorted({w for pair in OPPOSED for side in pair for w in side}, key=len, reverse=True)
 
 NEG = re.compile(r"尚未|并未|暂未|未能|没有|不会|不再|并非|未|不|没|无")
 
 # Verbs that negate what follows them: a passage saying 取消收费 supports a claim 不再收费.
 NEG_VERBS = re.compile(NEG.pattern + r"|取消|停止|禁止|免|拒绝|避免|杜绝|防止|严禁|暂停|终止")
+# Characters after a passage's negation that a claim must not state plainly: the negated verb
+# (无法核实, 并未发现), not the rest of its clause (暂未收到中国公民: 中国 is stated plainly
+# elsewhere); 3 gives the two bigrams at the verb; set on the dev claims and verbatim quotes.
+NEGATED_VERB = 3
 SEPS = "，,。；;：:！？!?、\n"
 FUNCTION_CHARS = set(
     "的了是在有和与及其为对将等也已并由从于到向把被个这那该此之而或都所以能会再曾得"
@@ -66,10 +78,12 @@ FUNCTION_CHARS = set(
 
 NOT_NEG = re.compile(  # words with 不/无 that negate nothing, and bounds (checked as bounds)
     r"不合格|不断|不仅|不只|不少于|不低于|不超过|不足|不到|不得|不同|不良|无人机|毫不|不久|无家可归"
-    r"|未分配|未成年|无线|无人|不动产|不锈钢|无锡"
+    r"|未分配|未成年|未来|无线|无人|不动产|不锈钢|无锡"
 )
 
 DONE = re.compile(r"已")
+# What a claim says to state a plan (narrower than PLAN: 将/要 also mark plain futures there).
+PLANNED = re.compile(r"计划|拟|准备|预计|打算")
 
 PLAN = re.compile(r"力争|计划|目标|预计|预期|拟|将|要|可达|推动|提出|争取|到\d{4}年|到20")
 
@@ -120,7 +134,11 @@ def negations(text: str) -> int:
 
 
 def period_missing(clause: str, where: str) -> str:
+    """A period word of the claim (去年, 上半年…) that ``where`` does not state; 去年同期 in
+    the passage is a baseline (比去年同期提高), not the period of the fact."""
     text = clause.replace("第一季度", "一季度").replace("第二季度", "二季度")
+    where = re.sub(r"(去年|上年)同期", " ", where)
+    text = re.sub(r"(去年|上年)同期", " ", text)
     for word, spellings in PERIODS.items():
         if word in text and not any(s in where for s in spellings):
             return word
@@ -170,19 +188,44 @@ def negated_stated(clause: str, sentence: str) -> str:
     ``超过…同期水平``). A negation the passage states itself (无条件开放, 不尽职) is its own;
     the passage's negating verbs (取消, 停止…) count as negations."""
     c, p = _plain(clause), _plain(sentence)
-    pneg = [False] * len(p)
-    for m, end in _scopes(p, NEG_VERBS):
-        pneg[m.end() : end] = [True] * (end - m.end())
-    for m, end in _scopes(c, NEG):
-        if c[m.start() : m.end() + 2] in p:
-            continue
-        for i in range(m.end(), end - 1):
-            w = c[i : i + 2]
-            if not (CJK.fullmatch(w[0]) and CJK.fullmatch(w[1])):
-                continue
-            if w[0] in FUNCTION_CHARS and w[1] in FUNCTION_CHARS:
-                continue
-            at = [j for j in range(len(p) - 1) if p.startswith(w, j)]
-            if at and not any(pneg[j] for j in at):
-                return f"negated {w}, stated in the passage"
+    for (a, a_pat, reach), (b, b_pat), says in (
+        ((c, NEG, len(c)), (p, NEG_VERBS), "stated in the passage"),
+        ((p, NEG, NEGATED_VERB), (c, NEG), "negated in the passage"),
+    ):
+        bneg = [False] * len(b)
+        for m, end in _scopes(b, b_pat):
+            bneg[m.end() : end] = [True] * (end - m.end())
+        for m, end in _scopes(a, a_pat):
+            if a[m.start() : m.end() + 2] in b:
+                continue  # the other side says the same negation
+            for i in range(m.end(), min(end, m.end() + reach) - 1):
+                w = a[i : i + 2]
+                if not (CJK.fullmatch(w[0]) and CJK.fullmatch(w[1])):
+                    continue
+                if w[0] in FUNCTION_CHARS and w[1] in FUNCTION_CHARS:
+                    continue
+                at = [j for j in range(len(b) - 1) if b.startswith(w, j)]
+                if at and not any(bneg[j] for j in at):
+                    return f"negated {w}, {says}" if says[0] == "s" else f"states {w}, {says}"
+    return ""
+
+
+def comparative_clash(clause: str, passage: str) -> str:
+    """比/较 X 高 where the passage says 比/较 X 低 (the same X): 比往年高 vs 比往年低,
+    较原计划少 vs 较原计划多."""
+    theirs = {(x, adj) for x, adj in COMPARE.findall(passage)}
+    for x, adj in COMPARE.findall(clause):
+        if any(x == y and ANTONYM.get(adj) == b for y, b in theirs):
+            return f"says 比{x}{adj} where the passage says {ANTONYM[adj]}"
+    return ""
+
+
+def tense_clash(clause: str, said: str, sentence: str) -> str:
+    """Done (已) where the passage plans (``sentence`` holds a plan word: it governs the whole
+    sentence), or planned (计划, 拟…) where the passage's aligned text ``said`` says 已."""
+    if DONE.search(clause) and not DONE.search(said) and PLAN.search(sentence):
+        return "states as done what the passage states as a plan or target"
+    planned = PLANNED.search(clause) and not DONE.search(clause)
+    if planned and DONE.search(said) and not PLAN.search(said):
+        return "states as a plan what the passage states as done"
     return ""

@@ -60,10 +60,13 @@ _DIGITS = r"\d+(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = r"[零〇一二两三四五六七八九十百千]+"
 _MAG = "|".join(k + "(?![米克瓦])" if k.endswith("千") else k for k in MAGNITUDE)  # 千米 is a unit
 _BARE = "万亿|千亿|百亿|千万|百万"  # "超千亿元", "万亿元级": a magnitude word alone is a figure
+# One space between a figure and its magnitude or unit, as sites that space Latin and digits
+# write them ("3.387 亿美元", "2021 年", "7 月 21 日"): the same figure as "3.387亿美元".
+_SPACE = rf"(?: (?=(?:多|余)?(?:{_MAG}|{UNITS})))?"
 NUMBER = re.compile(
-    rf"(?P<pre>超过|不超过|不低于|不少于|不足|不到|低于|高于|最多|至少|接近|约合|大约|约|近|超|逾|达到|达)?"
+    rf"(?:(?P<pre>超过|不超过|不低于|不少于|不足|不到|低于|高于|最多|至少|接近|约合|大约|约|近|超|逾|达到|达) ?)?"
     rf"(?:(?P<num>{_DIGITS})|(?P<cn>{_CN})(?=(?:{CN_COUNTERS})|[到至][{_CN[1:-2]}]+(?:{CN_COUNTERS}))|(?P<bare>{_BARE})(?=元|美元|级))"
-    rf"(?P<more>多|余)?(?P<mag>{_MAG})?(?P<more2>多|余)?(?P<unit>{UNITS})?(?P<rate>/(?:万人|[\u4e00-\u9fff]{{1,2}}))?"
+    rf"{_SPACE}(?P<more>多|余)?(?P<mag>{_MAG})?(?P<more2>多|余)?(?P<unit>{UNITS})?(?P<rate>/(?:万人|[\u4e00-\u9fff]{{1,2}}))?"
     rf"(?P<post>以上|以下|左右|上下|之间)?"
 )
 CN_WORDS = set("统唯万之专单同划逐上下这那每")  # 统一, 唯一, 之一, 上一次: no figure
