@@ -9,7 +9,7 @@ import re
 from ingest import squash
 
 from .align import Support, spans
-from .entities import swapped_args, swapped_roles, swapped_words
+from .entities import respective, swapped_args, swapped_roles, swapped_words
 
 CLAUSE_SEPS = "。！？!?；;\n，,：:…"
 SPEAKER = re.compile(r"^[^，]{2,30}?(表示|称|说|指出|介绍|宣布|认为|承认|确认|透露)，")
@@ -106,7 +106,7 @@ def attributed(
         text = text[said.end() :]
     if why := other_subject(text, sids, sup) or swapped_roles(clause, sup):
         return why
-    if why := swapped_words(clause, sup) or swapped_args(clause, sup):
+    if why := swapped_words(clause, sup) or swapped_args(clause, sup) or respective(clause, sup):
         return why
     if run := misattributed(text, "".join(dict.fromkeys(sup.context(s) for s in sids)), sup):
         return f"“{run}” belongs to another part of the cited passages"

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from ingest import squash
+from ingest.numbers import number_tokens
 
 from .align import CJK, Support, grams, spans
 
@@ -178,3 +179,30 @@ def swapped_args(clause: str, sup: Support) -> str:
 
 def _cjk(text: str) -> bool:
     return all(CJK.match(ch) for ch in text)
+
+
+def respective(clause: str, sup: Support) -> str:
+    """ "A、B、C分别是X、Y、Z" without figures (figures are owned in :mod:`eval.figures`): a
+    claim naming B with X pairs them wrongly (男子B组冠军是…董琳, who won A)."""
+    have = grams(clause)
+    for c in sup.clauses:
+        at = c.text.find("分别")
+        if at < 0 or number_tokens(c.text[at:]):
+            continue
+        before = [c.text[a:b] for a, b in spans(c.text[:at], "、和及")]
+        after = [c.text[a:b] for a, b in spans(c.text, "、和及", at + 2)]
+        if len(before) != len(after) or len(before) < 3:
+            continue
+        width = len(before[1])  # a middle item: the first carries the subject, the last the head
+        subject, keys = before[0][:-width], [before[0][-width:], *before[1:-1], before[-1][:width]]
+        if subject.strip() and squash(subject) not in squash(clause):
+            continue
+        named = [i for i, k in enumerate(keys) if k in clause]
+        own = [
+            i
+            for i, item in enumerate(after)
+            if have & (grams(item) - set().union(*(grams(o) for o in after if o != item)))
+        ]
+        if len(named) == 1 and len(own) == 1 and named != own:
+            return f"the passage pairs {keys[named[0]]} with {after[named[0]]}, not {after[own[0]]}"
+    return ""
