@@ -29,6 +29,7 @@ from ingest.numbers import number_tokens
 
 from .align import (
     CJK,
+    Clause,
     Figure,
     Support,
     grams,
@@ -97,10 +98,16 @@ def check_clause(clause: str, context: str, sup: Support, gazetteer: dict[str, s
     full = sup.text()
     anchored = grams(strip_figures(context)) & grams(full)
     bare = grams(strip_preds(strip_figures(context))) & grams(full)
-    win_text, last, _ = max(
-        windows(sup), key=lambda w: (overlap(bare, w[0]) - WINDOW_COST * (w[2] - 1), -w[2])
-    )
     toks = number_tokens(clause)
+    dates = [t for t in toks if t.unit.startswith(DATE_UNITS)]
+
+    def fit(w: tuple[str, Clause, int]) -> tuple[float, int]:
+        """Shared words, less the cost of each extra clause, plus one clause's cost per date of
+        the claim the window states (a date pins the clause: 1987年12月参加工作)."""
+        held = sum(any(equal(d, t) for t in number_tokens(w[0])) for d in dates)
+        return overlap(bare, w[0]) - WINDOW_COST * (w[2] - 1 - held), -w[2]
+
+    win_text, last, _ = max(windows(sup), key=fit)
     owners: list[Figure] = []
     for x in (t for t in toks if competes(t) or not t.unit.startswith(DATE_UNITS)):
         got = owner(x, clause, context, sup, anchored)

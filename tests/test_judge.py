@@ -25,21 +25,23 @@ ZJ = (
     "现代化产业体系，力争全省规上工业增加值增长5.5%，数字经济核心产业增加值增长10%，"
     "制造业投资增长12%。"
 )
-# Floors at the offline judge's measured accuracy (python -m eval judges, 592 claims): CI fails
-# when a change makes it worse on the whole set, the held-out split or any error kind.
-FLOOR_ALL = 0.947  # measured 0.9476
-FLOOR_HELDOUT = 0.899  # measured 0.8993 (149 claims in passage groups the rules were not fit on)
-FLOOR_KINDS = {
-    "supported": 0.967,
-    "number_swap": 0.963,
-    "unit": 1.0,
-    "partial_number": 1.0,
-    "period": 0.979,
-    "entity_swap": 0.724,  # below the issue's 0.85 target: see README "Evaluation"
-    "predicate": 0.905,
-    "negation": 0.76,  # below the issue's 0.85 target: see README "Evaluation"
-    "uncited": 0.964,
-    "invented_item": 1.0,
+# Floors at the offline judge's measured accuracy (python -m eval judges, 778 claims): CI fails
+# when a change makes it worse on the whole set, the held-out split or any error kind. Margin:
+# one claim per kind, about five on the whole set and two on the held-out split, so a change
+# that only moves one borderline claim does not fail the build but a lost rule does.
+FLOOR_ALL = 0.955  # measured 0.9614 (748/778)
+FLOOR_HELDOUT = 0.89  # measured 0.8995 (188/209: 149 original + 60 written blind this session)
+FLOOR_KINDS = {  # measured: correct/claims
+    "supported": 0.961,  # 274/284
+    "number_swap": 0.957,  # 92/95
+    "unit": 0.985,  # 69/69
+    "partial_number": 0.965,  # 29/29
+    "period": 0.968,  # 63/64
+    "entity_swap": 0.839,  # 48/56; held-out alone 10/15: see README "Evaluation"
+    "predicate": 0.902,  # 66/72
+    "negation": 0.93,  # 41/43
+    "uncited": 0.967,  # 31/31
+    "invented_item": 0.971,  # 35/35
 }
 
 
@@ -60,6 +62,10 @@ def test_numbers_are_whole_tokens_with_unit_and_magnitude():
     assert [t.value for t in number_tokens("10~20亿元")] == [1e9, 2e9]
     assert one("超过700亿元").bound == ">" and one("近70%").bound == "~"
     assert number_tokens("统一大市场") == []
+    # sites that space digits from Chinese write the same figures: 3.387 亿美元 = 3.387亿美元
+    assert same_number(one("3.387 亿美元"), one("3.387亿美元"))
+    assert [t.unit for t in number_tokens("于 2021 年 7 月 21 日")] == ["年", "月", "日"]
+    assert one("超过 700 亿元").bound == ">" and number_tokens("截至 2023 发布")[0].text == "2023"
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +91,31 @@ def test_the_issues_examples(gaz, claim, supported, why):
     assert why in v.reason
 
 
+# Invented passages (not from the claim set): each rule family on a case of its own.
+ROLES = "甲公司董事长张三与乙公司总经理李四会谈时说，双方将共建工厂。"
+FLIGHT = "航班于8时05分从北京起飞，11时10分抵达广州，比往年早。"
+STAFF = "会议由王五主持，张三和李四分别担任正、副组长，暂未公布名单。"
+
+
+@pytest.mark.parametrize(
+    "claim, passage, supported",
+    [
+        ("张三与李四会谈时说，双方将共建工厂[1]", ROLES, True),
+        ("李四与张三会谈时说，双方将共建工厂[1]", ROLES, False),  # roles swapped
+        ("航班8时05分从北京起飞[1]", FLIGHT, True),
+        ("航班11时10分从北京起飞[1]", FLIGHT, False),  # the landing's time
+        ("航班11时10分抵达广州，比往年晚[1]", FLIGHT, False),  # 比往年早
+        ("会议已公布名单[1]", STAFF, False),  # 暂未公布
+        ("会议没有公布名单[1]", STAFF, True),
+        ("会议由王五主持[1]", STAFF, True),
+        ("会议由丙集团主持[1]", STAFF, False),  # a body the passage never names
+    ],
+)
+def test_each_rule_family_on_an_invented_passage(gaz, claim, passage, supported):
+    v = offline_judge(claim, {1: passage}, gaz)
+    assert v.supported is supported, v.reason
+
+
 def test_a_claim_supported_only_by_a_passage_it_does_not_cite_says_so(gaz):
     passages = {1: "重庆从9个方面出台了23条惠企政策措施。", 2: ZJ}
     v = offline_judge("浙江力争制造业投资增长12%[1]", passages, gaz)
@@ -93,10 +124,10 @@ def test_a_claim_supported_only_by_a_passage_it_does_not_cite_says_so(gaz):
 
 def test_a_verbatim_quote_is_always_supported(gaz):
     """Embedded answers quote their passages: every sentence of every passage in the claim set,
-    cited against that passage, must pass (169 sentences)."""
+    cited against that passage, must pass."""
     passages = {t for c in load_claims() for t in c.passages.values()}
     for text in passages:
-        for claim in answer_claims(re.sub(r"([。；;])", r"\1[1]", text) + "[1]"):
+        for claim in answer_claims(re.sub(r"([。！？!?；;])", r"\1[1]", text) + "[1]"):
             v = offline_judge(claim, {1: text}, gaz)
             assert v.supported, (v.reason, claim)
 
@@ -154,6 +185,9 @@ def test_supported_and_relevant_needs_the_gold_fact_inside_a_supported_quote():
 
 
 def test_the_judge_does_not_reuse_the_answer_stages_verifier():
-    for name in ("judge.py", "strict.py", "align.py"):
+    for name in (
+        "judge.py", "strict.py", "align.py", "figures.py", "lexicon.py", "entities.py",
+        "attribution.py",
+    ):  # fmt: skip
         src = (ROOT / "eval" / name).read_text(encoding="utf-8")
         assert "from chat.verify" not in src and "import chat.verify" not in src
