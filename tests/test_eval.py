@@ -228,7 +228,7 @@ def test_gate_and_shipped_thresholds(tmp_path):
         ("citation_validity", "min"): 1.0,
         ("false_refusal_rate", "max"): 0.22,
     }
-    assert THRESHOLDS.name == "thresholds.toml"
+    assert load_thresholds(THRESHOLDS) == load_thresholds()  # the default is the shipped file
     ts = [Threshold("hit_at_5", "min", 0.95), Threshold("false_refusal_rate", "max", 0.05)]
     assert gate({"hit_at_5": 0.96, "false_refusal_rate": 0.05}, ts) == []
     failed = gate({"hit_at_5": 0.9, "false_refusal_rate": 0.1}, ts)

@@ -23,6 +23,11 @@ from ingest import Settings, squash
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 KEY = "sk-test-SECRET123"
 BEIJING = "北京计划到2027年信息软件业营收达到多少？"
+# simple seeds gold questions with a one-figure answer, tried in turn until the model answers one
+LOCAL_SIMPLE = (
+    ("2023年北京信息软件业全行业营收规模接近多少？", "3万亿"),
+    ("在广西重点准备挂牌的企业里，有几家属于专精特新？", "14"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +258,20 @@ def test_local_llm_answers_with_verified_citations(local_engine: Any) -> None:
     _, verdicts = verify(ans.answer, {c.n: c.quote for c in ans.citations})
     assert verdicts and all(v.supported for v in verdicts)
     _traceable(ans)
+    # The embedded fallback alone would pass the lines above: the model itself must answer at
+    # least one simple question, verified and with the gold figure, in mode "llm".
+    answers = [ans]
+    for question, fact in LOCAL_SIMPLE:
+        if any(a.mode == "llm" for a in answers):
+            break
+        answers.append(local_engine.answer(question))
+        print(f"0.5B: {question} → mode {answers[-1].mode}: {answers[-1].answer[:80]!r}")
+        assert fact in answers[-1].answer or answers[-1].mode != "llm"
+    modes = [(a.question, a.mode, a.notice) for a in answers]
+    got = next((a for a in answers if a.mode == "llm"), None)
+    assert got is not None, modes
+    assert got.verified and got.found, modes
+    _traceable(got)
 
 
 @pytest.mark.llm
