@@ -26,7 +26,15 @@ from ingest.progress import Progress
 
 from .bm25 import BM25Index, TokenThread
 from .embed import Embedder, get_embedder, passage_text
-from .store import StoreError, collection_name, drop_collections, get_collection, location
+from .store import (
+    StoreError,
+    collection_name,
+    drop_collections,
+    location,
+    open_collection,
+    reusable,
+    stored_hashes,
+)
 
 log = logging.getLogger("index")
 # In the snapshot name: a new tokeniser implementation rebuilds BM25 once (2: rjieba cuts).
@@ -103,19 +111,6 @@ def _check_writable(settings: Settings) -> None:
             raise StoreError(f"cannot write the index: {f} is read-only")
 
 
-def _open_collection(settings: Settings, name: str, create: bool = True) -> Any:
-    """The named collection; any Chroma failure becomes one ``StoreError`` line."""
-    try:
-        return get_collection(settings, create=create, name=name)
-    except StoreError:
-        raise
-    except Exception as e:  # chromadb raises many types (sqlite, Rust bindings, HTTP)
-        first = (str(e).strip().splitlines() or [""])[0][:200]
-        raise StoreError(
-            f"cannot open Chroma at {location(settings)}: {type(e).__name__}: {first}"
-        ) from None
-
-
 def content_hash(embedder: str, text: str) -> str:
     return hashlib.sha1(f"{embedder}\n{text}".encode()).hexdigest()
 
@@ -128,54 +123,19 @@ def chunking(settings: Settings) -> dict[str, int]:
     }
 
 
-def _stored_hashes(coll: Any) -> dict[str, str]:
-    """id → content hash of every stored vector; a changed hash means re-embed (new title)."""
-    found: dict[str, str] = {}
-    offset, page = 0, 5000
-    while True:
-        got = coll.get(include=["metadatas"], limit=page, offset=offset)
-        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
-            found[cid] = str((meta or {}).get("content_hash", ""))
-        if len(got["ids"]) < page:
-            return found
-        offset += page
-
-
-def _reusable(coll: Any, hashes: list[str]) -> dict[str, list[float]]:
-    """Vectors already stored for identical passage text (a chunk that only moved)."""
-    found: dict[str, list[float]] = {}
-    for i in range(0, len(hashes), 500):
-        got = coll.get(
-            where={"content_hash": {"$in": hashes[i : i + 500]}},
-            include=["embeddings", "metadatas"],
-        )
-        for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
-            found[str(meta["content_hash"])] = list(vec)
-    return found
-
-
-def _nodes(chunks: list[Chunk], vectors: list[list[float]], hashes: list[str]) -> list[Any]:
-    from llama_index.core.schema import TextNode
-
-    return [
-        TextNode(
-            id_=c.id,
-            text=c.text,
-            embedding=list(map(float, v)),
-            metadata={
-                "source": c.source,
-                "title": c.title,
-                "byline": c.byline or "",
-                "article_id": c.article_id,
-                "start": c.start,
-                "end": c.end,
-                "seq": c.seq,
-                "content_hash": h,
-                **chroma_meta(c),
-            },
-        )
-        for c, v, h in zip(chunks, vectors, hashes, strict=True)
-    ]
+def _metadata(c: Chunk, content_hash: str) -> dict[str, Any]:
+    """What Chroma stores beside a vector: the raw address, filters and the content hash."""
+    return {
+        "source": c.source,
+        "title": c.title,
+        "byline": c.byline or "",
+        "article_id": c.article_id,
+        "start": c.start,
+        "end": c.end,
+        "seq": c.seq,
+        "content_hash": content_hash,
+        **chroma_meta(c),
+    }
 
 
 def _embed(
@@ -190,9 +150,6 @@ def _embed(
     progress: bool,
 ) -> int:
     """Embed and store ``todo`` batch by batch (each batch is durable); returns how many ran."""
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    store = ChromaVectorStore(chroma_collection=coll)
     embedded = 0
     batch = max(1, settings.embed_batch_size)
     with Progress(
@@ -208,8 +165,12 @@ def _embed(
             changed = [c.id for c in part if c.id in stored]
             if changed:  # same chunk, new passage text (its title changed): replace the vector
                 coll.delete(ids=changed)
-            vectors = [reuse[hashes[c.id]] for c in part]
-            store.add(_nodes(part, vectors, [hashes[c.id] for c in part]))
+            coll.add(
+                ids=[c.id for c in part],
+                embeddings=[[float(x) for x in reuse[hashes[c.id]]] for c in part],
+                metadatas=[_metadata(c, hashes[c.id]) for c in part],
+                documents=[c.text for c in part],
+            )
             bar.update(len(part))
     return embedded
 
@@ -224,14 +185,14 @@ def build(
         ingest(settings, progress=progress)
     chunks = load_chunks(settings.chunks_path)
     emb = embedder or get_embedder(settings.embedder, settings.models_dir)
-    coll = _open_collection(settings, collection_name(settings, emb.name))
+    coll = open_collection(settings, collection_name(settings, emb.name))
 
     texts = {c.id: passage_text(c.title, c.text) for c in chunks}
     hashes = {c.id: content_hash(emb.name, texts[c.id]) for c in chunks}
-    stored = _stored_hashes(coll)
+    stored = stored_hashes(coll)
     existing = set(stored)
     todo = [c for c in chunks if stored.get(c.id) != hashes[c.id]]
-    reuse = _reusable(coll, sorted({hashes[c.id] for c in todo})) if todo and existing else {}
+    reuse = reusable(coll, sorted({hashes[c.id] for c in todo})) if todo and existing else {}
     fingerprint = corpus_fingerprint(settings.chunks_path)
     root = index_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
@@ -313,7 +274,7 @@ def ensure_built(settings: Settings, progress: bool = True) -> BuildReport | Non
 def status(settings: Settings) -> dict[str, Any]:
     m = read_manifest(settings)
     name = m.collection if m else collection_name(settings)
-    coll = _open_collection(settings, name, create=False)
+    coll = open_collection(settings, name, create=False)
     out: dict[str, Any] = {
         "store": location(settings),
         "collection": name,

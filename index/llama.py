@@ -1,10 +1,11 @@
-"""The project's retriever as a llama-index ``BaseRetriever``, for users of llama-index pipelines.
+"""llama-index at the boundary: our retriever as a ``BaseRetriever``, our embedders as a
+``BaseEmbedding``, for users of llama-index pipelines (and the bench's plain-pipeline baseline).
 
 ``as_retriever(settings)`` returns a retriever whose nodes are the chunks the hybrid search
 ranks, each carrying its raw-file address (``source``, ``start``, ``end``) and the article's
 metadata, so a ``RetrieverQueryEngine`` or any llama-index component can cite them exactly.
-llama-index is imported only when this is called (it is slow to import and no stage needs it
-to answer).
+``as_embedding(embedder)`` keeps e5's query/passage roles. llama-index is imported only when
+these are called (it is slow to import and no stage needs it to answer).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from ingest import Chunk, Settings
 
+from .embed import Embedder
 from .retrieve import Filters, Retriever
 
 # Metadata for citing and ranking, not for a model to read or embed.
@@ -69,3 +71,31 @@ def as_retriever(
             ]
 
     return NewsRetriever()
+
+
+def as_embedding(embedder: Embedder, batch_size: int = 32) -> Any:
+    """One of our embedders as a llama-index ``BaseEmbedding``: queries through ``query`` and
+    texts through ``passages``, so the e5 ``query:``/``passage:`` roles survive."""
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class NewsEmbedding(BaseEmbedding):
+        _emb: Any = PrivateAttr()
+
+        def __init__(self, emb: Embedder) -> None:
+            super().__init__(model_name=emb.name, embed_batch_size=batch_size)
+            self._emb = emb
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in self._emb.query(query)]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embeddings([text])[0]
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return [[float(x) for x in v] for v in self._emb.passages(texts)]
+
+    return NewsEmbedding(embedder)

@@ -8,6 +8,7 @@ back is used again without restarting the app. Searching is safe from several th
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,8 +72,6 @@ class Searcher:
         A restarted server with the same data serves the old handle fine, but one restarted
         on fresh data has a new collection id (or none), and only a new lookup says so.
         """
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         m = self.manifest
         coll = get_collection(self.settings, name=m.collection)
         if coll is None:
@@ -86,7 +85,7 @@ class Searcher:
                 f"Chroma collection holds {meta.get('embedder')} vectors, manifest says "
                 f"{m.embedder}: run `python -m index build`"
             )
-        self.collection, self.store = coll, ChromaVectorStore(chroma_collection=coll)
+        self.collection = coll
         # vectors beyond the manifest (a build in progress) are over-fetched, then dropped;
         # counted here, not per query (a count is a round trip: ~10 ms on a busy server)
         self._extra = max(0, coll.count() - len(self.active))
@@ -98,17 +97,18 @@ class Searcher:
 
     def _dense_vec(self, vec: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         import httpx
-        from llama_index.core.vector_stores.types import VectorStoreQuery
 
         hits: list[Hit] = []
         for attempt in (1, 2, 3):
             with self._lock:  # one thread reconnects; the others then use the new handle
                 if self._stale:
                     self._connect()
-                store, extra = self.store, self._extra
+                coll, extra = self.collection, self._extra
             try:
-                res = store.query(
-                    VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=k + extra),
+                res = coll.query(
+                    query_embeddings=[vec.tolist()],
+                    n_results=k + extra,
+                    include=["distances"],
                     **({"where": where} if where else {}),
                 )
             except Exception as e:  # server down or hung; or restarted, maybe without our data
@@ -117,10 +117,12 @@ class Searcher:
                     raise unreachable(self.settings, e) from None
                 continue
             hits = []
-            for cid, sim in zip(res.ids or [], res.similarities or [], strict=False):
+            ids, dists = res["ids"][0], res["distances"][0]
+            for cid, dist in zip(ids, dists, strict=True):
                 if cid in self.active and cid in self.chunks:  # not vectors of a later build
-                    hits.append(Hit(self.chunks[cid], float(sim), "dense", len(hits) + 1))
-            if len(hits) >= k or len(res.ids or []) < k + extra:
+                    sim = math.exp(-dist)  # the dense score as before: exp(-cosine distance)
+                    hits.append(Hit(self.chunks[cid], sim, "dense", len(hits) + 1))
+            if len(hits) >= k or len(ids) < k + extra:
                 break
             self._stale = True  # a build added vectors since we counted: recount, fetch again
         return hits[:k]

@@ -111,3 +111,42 @@ def drop_collections(settings: Settings) -> int:
             c.delete_collection(name)
             dropped += 1
     return dropped
+
+
+def open_collection(settings: Settings, name: str, create: bool = True) -> Any:
+    """The named collection; any Chroma failure becomes one ``StoreError`` line."""
+    try:
+        return get_collection(settings, create=create, name=name)
+    except StoreError:
+        raise
+    except Exception as e:  # chromadb raises many types (sqlite, Rust bindings, HTTP)
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        raise StoreError(
+            f"cannot open Chroma at {location(settings)}: {type(e).__name__}: {first}"
+        ) from None
+
+
+def stored_hashes(coll: Any) -> dict[str, str]:
+    """id → content hash of every stored vector; a changed hash means re-embed (new title)."""
+    found: dict[str, str] = {}
+    offset, page = 0, 5000
+    while True:
+        got = coll.get(include=["metadatas"], limit=page, offset=offset)
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            found[cid] = str((meta or {}).get("content_hash", ""))
+        if len(got["ids"]) < page:
+            return found
+        offset += page
+
+
+def reusable(coll: Any, hashes: list[str]) -> dict[str, list[float]]:
+    """Vectors already stored for identical passage text (a chunk that only moved)."""
+    found: dict[str, list[float]] = {}
+    for i in range(0, len(hashes), 500):
+        got = coll.get(
+            where={"content_hash": {"$in": hashes[i : i + 500]}},
+            include=["embeddings", "metadatas"],
+        )
+        for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
+            found[str(meta["content_hash"])] = list(vec)
+    return found

@@ -199,6 +199,23 @@ def test_llama_index_query_engine_gets_raw_offsets(news) -> None:
     assert squash(raw[top.metadata["start"] : top.metadata["end"]]) == squash(top.get_content())
 
 
+def test_embedders_are_llama_index_embeddings(news) -> None:
+    """``index.as_embedding``: llama-index gets our vectors, e5 query/passage roles kept."""
+    import numpy as np
+    from llama_index.core.embeddings import BaseEmbedding
+
+    from index import as_embedding, get_embedder
+
+    emb = get_embedder(news.embedder, news.models_dir)
+    wrapped = as_embedding(emb)
+    assert isinstance(wrapped, BaseEmbedding) and wrapped.model_name == emb.name
+    text = "白石县元旦假期接待游客"
+    q, p = wrapped.get_query_embedding(text), wrapped.get_text_embedding(text)
+    assert np.allclose(q, emb.query(text), atol=1e-6)
+    assert np.allclose(p, emb.passages([text])[0], atol=1e-6)
+    assert not np.allclose(q, p, atol=1e-3)  # the roles differ (e5 "query:" vs "passage:")
+
+
 def test_cli_filters_and_bad_date(news) -> None:
     env_args = ["--data", str(news.data_dir), "--corpus", str(news.corpus_dir)]
     run = lambda *a: subprocess.run(  # noqa: E731

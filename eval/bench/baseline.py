@@ -3,7 +3,7 @@
 Baseline, as a user would write it from the LlamaIndex docs: ``SimpleDirectoryReader`` over the
 raw seed files, the default ``SentenceSplitter``, ``VectorStoreIndex`` on Chroma, top-k
 retrieval; no cleaning, no BM25, no rewrite, no verification, no refusal. It uses *our*
-embedder (wrapped as a ``BaseEmbedding`` with e5's query/passage roles) so only the pipeline
+embedder (``index.as_embedding``: a ``BaseEmbedding`` keeping e5's query/passage roles) so only the pipeline
 differs. It has no LLM (neither has our embedded mode): its "answer" is the top passage, so fact
 accuracy asks whether that passage states every gold fact, and it never refuses.
 """
@@ -15,39 +15,13 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from index import as_embedding
 from ingest import Settings
 
 from .. import metrics as m
 from ..gold import GoldItem
 from ..tokenizers import K
 from .common import median_pct, pct, timed
-
-
-def wrap(embedder: Any) -> Any:
-    """Our embedder as a llama-index ``BaseEmbedding`` (queries and passages keep their roles)."""
-    from llama_index.core.embeddings import BaseEmbedding
-    from pydantic import PrivateAttr
-
-    class OurEmbedding(BaseEmbedding):
-        _emb: Any = PrivateAttr()
-
-        def __init__(self, emb: Any) -> None:
-            super().__init__(model_name=emb.name, embed_batch_size=32)
-            self._emb = emb
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return [float(x) for x in self._emb.query(query)]
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._get_text_embeddings([text])[0]
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return [[float(x) for x in v] for v in self._emb.passages(texts)]
-
-    return OurEmbedding(embedder)
 
 
 class Baseline:
@@ -74,7 +48,7 @@ class Baseline:
         )
         self.build_s, self.index = timed(
             lambda: VectorStoreIndex(
-                self.nodes, storage_context=storage, embed_model=wrap(embedder)
+                self.nodes, storage_context=storage, embed_model=as_embedding(embedder)
             )
         )
         self.build_s /= 1000
