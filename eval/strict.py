@@ -8,10 +8,14 @@ Checks, in order (the first failure is the reason):
    magnitude (:mod:`ingest.numbers`), with a compatible bound (超过 ≠ 接近 ≠ 不足);
 3. attribution: among the cited passage's segments that hold a figure of the same unit, the
    one that best matches the claim clause's words must hold the claimed figure (``12%`` said of
-   数字经济 while the passage gives it to 制造业投资 fails);
-4. the claim clause's periods (上半年, 去年…), direction words (增长/下降, 出口/进口…),
-   plan-versus-done (力争… vs 已…) and negations agree with the passage segment it aligns to;
-5. no words of the claim that the passages give to another sentence (entity swaps);
+   数字经济 while the passage gives it to 制造业投资 fails), and the claim's counted thing and
+   subject must not be another figure's (:func:`eval.figures.stolen`); clock times count;
+4. the claim clause's dates, periods (上半年, 去年…), direction words (增长/下降, 提前/推迟,
+   比X高/低…), plan-versus-done (both ways) and negations (the claim's and the passage's
+   negated words, :func:`eval.lexicon.negated_stated`) agree with the passage text it aligns to;
+5. places and names (:mod:`eval.entities`, :mod:`eval.attribution`): no words of the claim that
+   the passages give to another sentence, speaker or list; names keep their roles (A与B vs B与A,
+   A V B vs B V A, 分别 pairs); a name the passages do not hold fails;
 6. list items all come from one list of the passage (no invented item);
 7. places, 《titles》 and quoted terms occur in the cited passages, and the passages cover at
    least :data:`COVERAGE` of the claim's character bigrams.

@@ -29,10 +29,10 @@ ZJ = (
 # when a change makes it worse on the whole set, the held-out split or any error kind. Margin:
 # one claim per kind, about five on the whole set and two on the held-out split, so a change
 # that only moves one borderline claim does not fail the build but a lost rule does.
-FLOOR_ALL = 0.955  # measured 0.9614 (748/778)
-FLOOR_HELDOUT = 0.89  # measured 0.8995 (188/209: 149 original + 60 written blind this session)
+FLOOR_ALL = 0.955  # measured 0.9627 (749/778)
+FLOOR_HELDOUT = 0.894  # measured 0.9043 (189/209: 149 original + 60 written blind this session)
 FLOOR_KINDS = {  # measured: correct/claims
-    "supported": 0.961,  # 274/284
+    "supported": 0.964,  # 275/284
     "number_swap": 0.957,  # 92/95
     "unit": 0.985,  # 69/69
     "partial_number": 0.965,  # 29/29
