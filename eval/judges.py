@@ -3,8 +3,9 @@
 Every judge grades the hand-labelled claims of ``eval/gold/claims.jsonl`` (claim, cited
 passages, label, error kind, reason). Per judge and per error kind: accuracy, and precision
 and recall of *rejecting* (the job of a faithfulness judge is to catch unsupported claims),
-on all claims and on the held-out split (passage groups not looked at while the offline
-judge's rules were written). Judges: the offline judge always; the bundled local LLMs
+on all claims and on the held-out split (claims never read while the offline judge's rules
+were written: passage groups set aside at the start, and claims written blind later; a claim
+read while fixing the judge belongs to ``dev``). Judges: the offline judge always; the bundled local LLMs
 (``--llm 0.5b,1.5b``) and a configured endpoint (``--llm endpoint``, ``RAG_LLM_BASE_URL``)
 when asked for and available. Agreement with the offline judge is reported per LLM.
 
