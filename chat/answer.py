@@ -218,6 +218,7 @@ class Engine:
             self.weights,
             context,
             english=intent.english,
+            story=lambda s: self.articles.get(s.cand.hit.chunk.article_id, ""),
         )
 
     def weights(self, text: str) -> dict[str, float]:

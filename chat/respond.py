@@ -33,6 +33,7 @@ def read(
     context: Callable[[Scored], str],
     p: Policy | None = None,
     english: bool = False,
+    story: Callable[[Scored], str] | None = None,
 ) -> Reading:
     """The picks that answer each ask (per place when the question compares places)."""
     p = p or policy.POLICY  # looked up per call, so calibration can try other thresholds
@@ -56,7 +57,9 @@ def read(
         w_ask = w_own
         if len(asks) > 1:  # a later part leans on the first part's subject
             w_ask = {**{k: 0.5 * v for k, v in w_all.items()}, **w_own}
-        pk = read_one(ask, question, scored, w_all, w_ask, ok, context, p, w_own, frozenset(taken))
+        pk = read_one(
+            ask, question, scored, w_all, w_ask, ok, context, p, w_own, frozenset(taken), story
+        )
         if pk is not None and pk.span is not None:
             taken.add((pk.s.cand.hit.chunk.source, pk.s.cand.start + pk.span.start))
         if english and pk is not None and pk.s.score < p.english_min_score:

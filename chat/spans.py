@@ -66,17 +66,25 @@ def _kind_of_quantity(text: str) -> str:
     return "quantity"
 
 
-def quantities(text: str) -> list[Span]:
-    """Numbers with a unit or magnitude; a year (``2023年``) is left to :func:`dates`."""
+def quantities(text: str, counts: bool = False) -> list[Span]:
+    """Numbers with a unit or magnitude; a year (``2023年``) is left to :func:`dates`.
+
+    ``一个``, ``两部``, ``八项`` are usually counting words, not figures: they are spans only
+    with ``counts`` (a question that asks how many of that unit: ``有几项``)."""
     out = []
     for m in QTY.finditer(text):
         s = m.group(0)
         if YEAR_ONLY.match(s) or not re.search(r"\d|[一二两三四五六七八九十百千]", s):
             continue
-        if len(s) <= 2 and s[0] in ZH_NUM and not s.endswith("成"):  # 一个, 两部: counting words
+        if not counts and is_count_word(s):
             continue
         out.append(Span(m.start(), m.end(), _kind_of_quantity(s), s))
     return out
+
+
+def is_count_word(s: str) -> bool:
+    """One Chinese numeral and a counter (``一个``, ``八项``), not a tenth (``两成``)."""
+    return len(s) <= 2 and s[0] in ZH_NUM and not s.endswith("成")
 
 
 def dates(text: str) -> list[Span]:
@@ -172,11 +180,14 @@ def _outermost(found: list[Span]) -> list[Span]:
     ]
 
 
-def spans(text: str, kinds: frozenset[str]) -> list[Span]:
-    """Every span of the wanted kinds, in text order."""
+def spans(text: str, kinds: frozenset[str], count_unit: str | None = None) -> list[Span]:
+    """Every span of the wanted kinds, in text order; ``count_unit`` (``项`` for ``有几项``)
+    admits the counting words of that unit (``十项``)."""
     out: list[Span] = []
     if kinds & {"quantity", "percent", "money", "duration"}:
-        out += [s for s in quantities(text) if s.kind in kinds or "quantity" in kinds]
+        found = quantities(text, counts=bool(count_unit))
+        found = [s for s in found if not is_count_word(s.text) or s.text[1:] == count_unit]
+        out += [s for s in found if s.kind in kinds or "quantity" in kinds]
     if "date" in kinds:
         out += dates(text)
     if "title" in kinds:

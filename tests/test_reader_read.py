@@ -76,3 +76,22 @@ def test_a_figure_the_passage_does_not_give_is_refused() -> None:
 def test_a_rate_question_takes_the_rate_bound_to_its_words() -> None:
     found, _, short, _ = answer("东海市软件业一季度营收占全市经济比重是多少？")
     assert found and short == "两成"
+
+
+def test_several_figures_asked_at_once_are_all_given() -> None:
+    sc = scored(["西山县今年力争粮食产量增长3%，蔬菜产量增长6%，水果产量增长9%。"])
+    found, text, short, _ = answer("西山县粮食产量和蔬菜产量分别增长多少？", sc)
+    assert found and short.startswith("3%、6%")
+    assert "3%" in text and "6%" in text
+
+
+def test_a_count_question_admits_counting_words_of_its_unit() -> None:
+    sc = scored(["《西山县行动计划》的重点任务有九项，由一个专班推进。"])
+    found, _, short, _ = answer("《西山县行动计划》的重点任务有几项？", sc)
+    assert found and short == "九项"
+
+
+def test_a_date_that_adds_to_the_question_s_year_answers_when() -> None:
+    sc = scored(["会议提出，力争2030年年底实现全县所有村庄通公交。"])
+    found, _, short, _ = answer("部署2030年工作的会议提出，力争什么时候实现所有村庄通公交？", sc)
+    assert found and short == "2030年年底"
