@@ -222,11 +222,11 @@ def test_gate_and_shipped_thresholds(tmp_path):
     shipped = {(t.metric, t.bound): t.value for t in load_thresholds()}
     assert shipped == {
         ("hit_at_5", "min"): 0.95,
-        ("fact_accuracy", "min"): 0.63,  # floors at the measured level; targets 0.93
+        ("fact_accuracy", "min"): 0.68,  # floors at the measured level; targets 0.93
         ("refusal_accuracy", "min"): 0.88,
         ("faithfulness", "min"): 0.95,
         ("citation_validity", "min"): 1.0,
-        ("false_refusal_rate", "max"): 0.22,
+        ("false_refusal_rate", "max"): 0.19,
     }
     assert load_thresholds(THRESHOLDS) == load_thresholds()  # the default is the shipped file
     ts = [Threshold("hit_at_5", "min", 0.95), Threshold("false_refusal_rate", "max", 0.05)]
