@@ -15,14 +15,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .binding import PLURAL, bound, several, subject
+from .clauses import clauses, coverage, credit
 from .compose import Scored, announced
 from .policy import Policy
-from .qtype import NUMBER_ASK, Ask, content, predicate
+from .qtype import NUMBER_ASK, Ask, content
 from .slot import frame, slot
-from .spans import Span, posseg, spans
+from .spans import Span, spans
 
-CLAUSE_END = re.compile(r"[，；：,;:。！？!?]")
-OPEN, CLOSE = '“《（(「‘"', '”》）)」’"'
 LEAD = re.compile(r"^[的了是为将在以对与和及并而且即：:，,、\s]+")
 TRAIL = re.compile(r"[的了是为将在以对与和及并，,、；;：:\s。]+$")
 
@@ -76,43 +76,6 @@ def terms(
             bg = [grams.get(w[i : i + 2], unseen) for i in range(len(w) - 1)]
             out[w] = max(bg) if bg else unseen
     return out
-
-
-def credit(word: str, text: str) -> float:
-    """1 for the word itself; a long word whose bigrams all occur scattered earns half."""
-    if word in text:
-        return 1.0
-    if len(word) >= 3:
-        grams = [word[i : i + 2] for i in range(len(word) - 1)]
-        share = sum(g in text for g in grams) / len(grams)
-        return 0.5 * share if share >= 0.5 else 0.0
-    return 0.0
-
-
-def coverage(text: str, context: str, w: dict[str, float], ctx_credit: float) -> float:
-    """IDF-weighted share of the question's words in ``text`` (``context`` at a discount)."""
-    total = sum(w.values())
-    if not total:
-        return 0.0
-    low, ctx = text.lower(), context.lower()
-    got = sum(v * max(credit(t, low), ctx_credit * credit(t, ctx)) for t, v in w.items())
-    return got / total
-
-
-def clauses(text: str) -> list[tuple[int, int]]:
-    """Clause ranges of a sentence, never cut inside quotes, titles or brackets."""
-    out, start, depth = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in OPEN and not (ch == '"' and depth):
-            depth += 1
-        elif ch in CLOSE and depth:
-            depth -= 1
-        elif depth == 0 and CLAUSE_END.match(ch):
-            out.append((start, i + 1))
-            start = i + 1
-    if start < len(text):
-        out.append((start, len(text)))
-    return [c for c in out if text[c[0] : c[1]].strip()]
 
 
 def window(
@@ -280,67 +243,6 @@ def read_one(
         if best is None or score > best.score:
             best = Pick(s, ask, cov, score, win, span, short)
     return best
-
-
-# One wh-word asking for several figures at once (``甲、乙、丙分别增长多少``).
-PLURAL = re.compile(r"分别|各自|各是|各为|各有|各占")
-
-
-def several(
-    text: str,
-    found: list[Span],
-    span: Span,
-    bind: float,
-    win: tuple[int, int],
-    w: dict[str, float],
-    p: Policy,
-) -> tuple[tuple[int, int], str]:
-    """The clause run holding every span bound to the question about as well as the best one
-    (``plural_bind`` of its binding), within ``plural_chars``; and those spans, joined."""
-    keep = [sp for sp in found if bound(text, sp, w, p) >= p.plural_bind * bind]
-    keep = sorted({sp.start: sp for sp in [span, *keep]}.values(), key=lambda sp: sp.start)
-    cl = clauses(text) or [(0, len(text))]
-    a = min(next((c[0] for c in cl if c[0] <= sp.start < c[1]), win[0]) for sp in keep)
-    b = max(next((c[1] for c in cl if c[0] <= sp.start < c[1]), win[1]) for sp in keep)
-    if b - a > p.plural_chars:
-        return win, span.text
-    return (min(a, win[0]), max(b, win[1])), "、".join(sp.text for sp in keep)
-
-
-def subject(w: dict[str, float], question: str) -> str:
-    """The question's rarest word (a name, usually: 某某集团, 某某大桥), not its predicate.
-
-    An article that never mentions it is about something else, however many of the other
-    words its sentences share.
-    """
-    pred = predicate(question)
-    named = _named_words(question)
-    names = [
-        t for t in w if len(t) >= 2 and t != pred and not t.isascii() and any(n in t for n in named)
-    ]
-    return max(names, key=lambda t: w[t]) if names else ""
-
-
-# jieba.posseg tags of proper names: person, place, organisation, other proper noun. Only a name
-# gates passages: a common word (海外, 市场) is often paraphrased by the text (欧美及东南亚),
-# and gating on it refused 34% of the answerable seeds gold (measured with eval.calibrate).
-NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
-
-
-def _named_words(question: str) -> set[str]:
-    """Proper names in the question, and whatever it puts in 《》 or quotation marks."""
-    out = {w.lower() for w, f in posseg(question) if f in NAME_TAGS}
-    for quoted in re.findall(r"[《“\"]([^》”\"]{2,30})[》”\"]", question):
-        out.add(quoted.lower())
-    return out
-
-
-def bound(text: str, sp: Span, w: dict[str, float], p: Policy) -> float:
-    """How much of the question the words bound to a span say: its clause's coverage, plus the
-    coverage of the few characters right before it (``…演出接待游客`` 79.90万人次)."""
-    a, b = next(((a, b) for a, b in clauses(text) if a <= sp.start < b), (0, len(text)))
-    near = text[max(a, sp.start - p.bind_chars) : sp.start]
-    return coverage(text[a:b], "", w, 0.0) + coverage(near, "", w, 0.0)
 
 
 def unseen_weight(n_docs: int) -> float:
