@@ -14,7 +14,10 @@ import logging
 import sys
 
 from index import EmbedderError, Filters, IndexUnavailableError, StoreError, ensure_built
-from ingest import IngestError, Settings, settings_from, settings_parser
+from ingest import IngestError
+
+from .settings import FLAGS as STAGE_FLAGS
+from .settings import Settings
 
 FLAGS = ("--data", "--corpus", "--chroma-url", "--embedder", "--mode", "--local-llm")
 
@@ -81,7 +84,7 @@ def cmd_serve(a: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m chat")
-    common = settings_parser(*FLAGS)
+    common = STAGE_FLAGS.parser(*FLAGS)
     flt = argparse.ArgumentParser(add_help=False)
     flt.add_argument("--since", help="only articles dated on or after YYYY[-MM[-DD]]")
     flt.add_argument("--until", help="only articles dated on or before YYYY[-MM[-DD]]")
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = settings_from(a, FLAGS, top_k=getattr(a, "k", None))
+        settings = STAGE_FLAGS.settings(a, FLAGS, top_k=getattr(a, "k", None))
         if a.cmd in ("ask", "quotes"):
             try:
                 filters_of(a)

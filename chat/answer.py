@@ -11,7 +11,6 @@ from typing import Any
 from index import Filters, Retriever
 from index.bm25 import tokenize
 from index.embed import USEm3
-from ingest import Settings
 
 from .compose import EN_PREFACE, is_comparison, score
 from .english import in_english
@@ -25,6 +24,7 @@ from .qtype import asked_part, asks
 from .reader import Reading, terms, unseen_weight
 from .respond import closest_line, read, render
 from .rewrite import rewrite
+from .settings import Settings
 from .spans import warm
 from .verify import verify
 

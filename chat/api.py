@@ -14,7 +14,8 @@ import logging
 from typing import Any
 
 from index import Filters
-from ingest import Settings
+
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index import Filters, ensure_built
-from ingest import Settings
 
 from .api import ANSWER_CONCURRENCY
 from .api import register as register_api
 from .export import to_docx, to_markdown
 from .models import Answer
+from .settings import AppSettings, Settings
 from .ui_assets import CSS, HEAD
 from .ui_corpus import outlet_choices
 from .ui_render import esc, filter_chips, message_html, sources_html
@@ -270,7 +270,7 @@ def build_app(settings: Settings) -> gr.Blocks:
     return demo
 
 
-def parse_auth(settings: Settings) -> tuple[str, str] | None:
+def parse_auth(settings: AppSettings) -> tuple[str, str] | None:
     if settings.auth is None:
         return None
     user, sep, password = settings.auth.get_secret_value().partition(":")

@@ -11,18 +11,18 @@ import threading
 import time
 from pathlib import Path
 
-from ingest import Settings
+from ingest import DataSettings
 
 from .models import Answer
 
 _LOCK = threading.Lock()
 
 
-def feedback_path(settings: Settings) -> Path:
+def feedback_path(settings: DataSettings) -> Path:
     return settings.data_dir / "feedback.jsonl"
 
 
-def record(settings: Settings, ans: Answer, verdict: str, comment: str = "") -> Path:
+def record(settings: DataSettings, ans: Answer, verdict: str, comment: str = "") -> Path:
     """Append one rating: ``verdict`` is ``up`` or ``down``."""
     if verdict not in ("up", "down"):
         raise ValueError(f"verdict must be up or down, not {verdict!r}")

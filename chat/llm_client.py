@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest import Settings
+from .settings import AnswerSettings, LLMSettings
 
 log = logging.getLogger("chat.llm")
 
@@ -40,7 +40,7 @@ class LLM:
         return out.replace(self.secret, "***") if len(self.secret) >= 4 else out
 
 
-def api_key(settings: Settings) -> str:
+def api_key(settings: LLMSettings) -> str:
     """Settings key, else ``OPENAI_API_KEY``, else a dummy that local servers accept."""
     if settings.llm_api_key is not None and settings.llm_api_key.get_secret_value():
         return settings.llm_api_key.get_secret_value()
@@ -48,7 +48,7 @@ def api_key(settings: Settings) -> str:
 
 
 def make_client(
-    settings: Settings, base_url: str | None = None, model: str | None = None
+    settings: LLMSettings, base_url: str | None = None, model: str | None = None
 ) -> tuple[Any, str]:
     """An ``openai.OpenAI`` client (no retries: a failure falls back at once) and model name."""
     from openai import OpenAI
@@ -62,7 +62,7 @@ def make_client(
     return client, model or settings.llm_model or ""
 
 
-def wants_llm(settings: Settings) -> bool:
+def wants_llm(settings: AnswerSettings) -> bool:
     """``llm`` always; ``auto`` only when an endpoint or local model is configured."""
     mode = settings.mode.lower()
     if mode == "embedded":
@@ -89,7 +89,7 @@ def stop_servers() -> None:
     _SERVERS.clear()
 
 
-def open_llm(settings: Settings) -> LLM | None:
+def open_llm(settings: AnswerSettings) -> LLM | None:
     """The engine's LLM handle when settings ask for one (``embedded`` never does).
 
     A local model that cannot start still gives a handle, carrying the ``error`` that each

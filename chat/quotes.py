@@ -8,9 +8,9 @@ import io
 import json
 
 from index import Filters
-from ingest import Settings
 
 from .models import Citation
+from .settings import Settings
 
 
 def find_quotes(

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingest import Settings
+from ingest import DataSettings
 
+from .settings import Settings
 from .ui_render import esc
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ MAX_ROWS = 300  # rows drawn in the article list; a search narrows the rest
 _BUILD_LOCK = threading.Lock()  # one ingest + build at a time (they write the same files)
 
 
-def articles_table(settings: Settings, query: str = "") -> str:
+def articles_table(settings: DataSettings, query: str = "") -> str:
     """The article list as escaped HTML: title, date, outlet, chunks, file."""
     from ingest import load_articles, load_chunks
 
@@ -61,7 +62,7 @@ class ArticleTexts:
     holding the quote, so the chat never reads the raw corpus.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DataSettings) -> None:
         self.path = settings.articles_path
         self.stamp: float | None = None
         self.by_source: dict[str, list[Any]] = {}
@@ -83,7 +84,7 @@ class ArticleTexts:
         return None
 
 
-def index_status(settings: Settings) -> str:
+def index_status(settings: DataSettings) -> str:
     from index import read_manifest
 
     m = read_manifest(settings)
@@ -92,7 +93,7 @@ def index_status(settings: Settings) -> str:
     return f"索引状态：已建立 · {len(m.ids)} 个段落 · 向量模型 {esc(m.embedder)} · 更新于 {esc(m.built_at)}"
 
 
-def outlet_choices(settings: Settings) -> list[str]:
+def outlet_choices(settings: DataSettings) -> list[str]:
     """The outlets named in the indexed chunks, most frequent first (empty before a build)."""
     from ingest import load_chunks
 

@@ -16,8 +16,9 @@ import logging
 import sys
 from pathlib import Path
 
+from chat.settings import FLAGS, Settings
 from index import EmbedderError, IndexUnavailableError, StoreError, ensure_built
-from ingest import IngestError, build_settings, settings_from, settings_parser
+from ingest import IngestError
 
 from .gate import gate, load_thresholds
 from .gold import SPLITS, GoldError, load_gold, split
@@ -30,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m eval")
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser(
-        "run", parents=[settings_parser(*RUN_FLAGS)], help="answer the gold set and score it"
+        "run", parents=[FLAGS.parser(*RUN_FLAGS)], help="answer the gold set and score it"
     )
     r.add_argument("--gold", nargs="+", type=Path, help="gold .jsonl files (default: eval/gold/)")
     r.add_argument("--mode", choices=["embedded", "llm"], default="embedded")
@@ -51,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--judge-llm", action="store_true", help="also judge claims with the LLM")
     f = sub.add_parser(
         "fusion",
-        parents=[settings_parser(*DATA_FLAGS)],
+        parents=[FLAGS.parser(*DATA_FLAGS)],
         help="score every retrieval fusion rule on a gold set",
     )
     f.add_argument("--gold", nargs="+", type=Path, help="gold .jsonl files (default: eval/gold/)")
@@ -67,13 +68,13 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("--quiet", action="store_true", help="no progress bars")
     fb = sub.add_parser(
         "feedback",
-        parents=[settings_parser("--data", quiet=False)],
+        parents=[FLAGS.parser("--data", quiet=False)],
         help="readers' 👎 ratings as candidate gold lines (stdout)",
     )
     fb.add_argument("--file", type=Path, help="ratings (default: DATA/feedback.jsonl)")
     b = sub.add_parser(
         "bench",
-        parents=[settings_parser(*DATA_FLAGS, quiet=False)],
+        parents=[FLAGS.parser(*DATA_FLAGS, quiet=False)],
         help="performance benchmark with targets and a baseline",
     )
     b.add_argument("--quick", action="store_true", help="small sizes, one round (a few minutes)")
@@ -97,7 +98,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         return 2
     if a.limit is not None:
         items = items[: max(0, a.limit)]
-    settings = settings_from(a, RUN_FLAGS)
+    settings = FLAGS.settings(a, RUN_FLAGS)
     if a.mode == "llm" and not has_llm(settings):
         print("error: --mode llm needs RAG_LLM_BASE_URL or --local-llm", file=sys.stderr)
         return 2
@@ -132,7 +133,7 @@ def cmd_fusion(a: argparse.Namespace) -> int:
     except GoldError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    settings = settings_from(a, DATA_FLAGS)
+    settings = FLAGS.settings(a, DATA_FLAGS)
     ensure_built(settings, progress=not a.quiet)
     print(table(compare(settings, items, a.pool, not a.quiet), settings.fusion))
     return 0
@@ -149,7 +150,7 @@ def cmd_judges(a: argparse.Namespace) -> int:
     except (ClaimsError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    settings = build_settings()
+    settings = Settings()
     with llm_judges([x.strip() for x in a.llm.split(",") if x.strip()], settings, a.quiet) as runs:
         result = measure(claims, runs, samples, reuse)
     out = a.out or settings.data_dir / "eval" / "judges.json"
@@ -171,7 +172,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    settings = settings_from(a, DATA_FLAGS, mode="embedded")
+    settings = FLAGS.settings(a, DATA_FLAGS, mode="embedded")
     return main(settings, plan_of(a.quick, a.sizes, a.limit), sections, Path(a.out))
 
 
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.cmd == "feedback":
             from .feedback import cmd_feedback
 
-            data = settings_from(a, ("--data",)).data_dir
+            data = FLAGS.settings(a, ("--data",)).data_dir
             return cmd_feedback(a.file or data / "feedback.jsonl")
         return cmd_run(a)
     except (IngestError, IndexUnavailableError, StoreError, EmbedderError) as e:

@@ -19,6 +19,7 @@ from pathlib import Path
 import chat.policy as policy
 from chat.answer import Engine
 from chat.intent import is_english
+from chat.settings import Settings
 from ingest import build_settings
 
 from . import metrics as m
@@ -88,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     policy.POLICY = replace(policy.POLICY, refusal_threshold=0.0)
     rows: dict[str, list[dict[str, object]]] = {}
-    seeds = build_settings(data_dir=a.seeds_data, embedder=a.seeds_embedder)
+    seeds = build_settings(Settings, data_dir=a.seeds_data, embedder=a.seeds_embedder)
     rows["seeds"] = measure(Engine(seeds), Path("eval/gold/gold.jsonl"))
     crud = build_settings(
-        data_dir=a.crud_data, corpus_dir=str(CRUD / "docs"), embedder=a.crud_embedder
+        Settings, data_dir=a.crud_data, corpus_dir=str(CRUD / "docs"), embedder=a.crud_embedder
     )
     crud_rows = measure(Engine(crud), CRUD / "gold.jsonl")
     rows["crud-cal"] = [r for r in crud_rows if not held_out(str(r["id"]))]

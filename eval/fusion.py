@@ -16,7 +16,7 @@ from chat.evidence import load_gazetteer
 from chat.rewrite import rewrite
 from index import Searcher
 from index.fusion import Candidates, Rule, candidate_rules
-from ingest import Settings
+from index.settings import IndexSettings
 
 from .gold import GoldItem, is_holdout
 from .tokenizers import K, retrieval_scores
@@ -51,7 +51,7 @@ def score_rule(
 
 
 def compare(
-    settings: Settings, items: list[GoldItem], n: int, progress: bool = True
+    settings: IndexSettings, items: list[GoldItem], n: int, progress: bool = True
 ) -> dict[str, dict[str, Any]]:
     """``{rule name: {split: scores}}`` for every candidate rule, on ``dev`` and ``holdout``."""
     searcher = Searcher(settings)

@@ -20,6 +20,7 @@ from typing import Any
 
 from chat.compose import EN_PREFACE
 from chat.evidence import places
+from chat.settings import LLMSettings
 from ingest import squash
 
 from .metrics import bigram_overlap, normalize
@@ -193,7 +194,7 @@ class LLMJudge:
             self.closer()
 
 
-def _local(settings: Any) -> tuple[str, str]:
+def _local(settings: LLMSettings) -> tuple[str, str]:
     """Base URL and model name of the bundled local model. The answer engine keeps one server
     per model per process (``chat.llm_client``, stopped at exit); the judge shares it."""
     from chat.llm_client import local_server
@@ -204,7 +205,7 @@ def _local(settings: Any) -> tuple[str, str]:
     return server.base_url, server.model_name
 
 
-def make_llm_judge(settings: Any) -> LLMJudge | None:
+def make_llm_judge(settings: LLMSettings) -> LLMJudge | None:
     """An LLM judge on ``llm_base_url``/``llm_model``, or on the bundled local model
     (``local_llm``), its client from ``chat.llm_client.make_client`` (the one place that knows
     keys and timeouts). ``None``: nothing configured."""

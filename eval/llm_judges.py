@@ -10,6 +10,8 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import Any
 
+from chat.settings import LLMSettings
+
 from .judge import JUDGE_TIMEOUT_S, LLMJudge, make_llm_judge
 from .judges import LLM_CTX, Claim, llm_verdicts
 
@@ -27,7 +29,7 @@ def _local(size: str, stack: ExitStack) -> LLMJudge:
 
 @contextmanager
 def llm_judges(
-    names: Sequence[str], settings: Any, quiet: bool = False
+    names: Sequence[str], settings: LLMSettings, quiet: bool = False
 ) -> Iterator[dict[str, Callable[[Sequence[Claim]], list[bool | None]]]]:
     """Verdict functions by judge name; local servers live until the block ends. A local
     model's server starts when its turn comes, so only one model is in memory at a time."""

@@ -15,8 +15,8 @@ from typing import Any
 from chat.answer import Engine, get_engine
 from chat.evidence import load_gazetteer
 from chat.models import Answer
+from chat.settings import LLMSettings, Settings
 from index import Hit
-from ingest import Settings
 
 from . import metrics as m
 from .corpus import RawFiles
@@ -171,11 +171,11 @@ class EvalRun:
     info: dict[str, Any]
 
 
-def has_llm(settings: Settings) -> bool:
+def has_llm(settings: LLMSettings) -> bool:
     return bool(settings.llm_base_url or settings.local_llm)
 
 
-def configurations(mode: str, retrieval: str, compare: bool, settings: Settings) -> list[Config]:
+def configurations(mode: str, retrieval: str, compare: bool, settings: LLMSettings) -> list[Config]:
     """The primary configuration first (the gated one), then the comparison's others."""
     primary = Config(f"{retrieval}{'+LLM' if mode == 'llm' else ''}", mode, retrieval)
     if not compare:
@@ -211,7 +211,7 @@ def evaluate(
         if r.evidence
     ]
     searcher = engine.retriever.searcher
-    tokenizers = compare_tokenizers(searcher, queries) if queries else {}
+    tokenizers = compare_tokenizers(searcher, queries, settings) if queries else {}
     info = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S%z"),
         "seconds": round(time.perf_counter() - t0, 1),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import Hit, Searcher
+from index import Hit, RetrievalSettings, Searcher
 from index.bm25 import MODES, BM25Index
 from index.embed import passage_text
 from index.fusion import Candidates, rule_by_name
@@ -52,7 +52,9 @@ def _keyword(index: BM25Index, searcher: Searcher, query: str, k: int) -> list[H
     return hits
 
 
-def _fused(searcher: Searcher, index: BM25Index, dense: list[Hit], q: str, n: int) -> list[str]:
+def _fused(
+    searcher: Searcher, index: BM25Index, dense: list[Hit], q: str, n: int, fusion: str
+) -> list[str]:
     """Passage texts of the top K under the configured rule, BM25 scored by ``index``."""
     kw = index.scores(q)
     pos = {cid: i for i, cid in enumerate(index.ids)}
@@ -66,15 +68,17 @@ def _fused(searcher: Searcher, index: BM25Index, dense: list[Hit], q: str, n: in
         np.array([cos[i] if i in cos else float(np.dot(qv, vecs[i])) for i in ids]),
         np.array([float(kw[pos[i]]) for i in ids]),
     )
-    ranks = c.ranks(rule_by_name(searcher.settings.fusion).scores(c))
+    ranks = c.ranks(rule_by_name(fusion).scores(c))
     order = sorted(range(len(ids)), key=lambda i: ranks[i])[:K]
     return [searcher.chunks[ids[i]].text for i in order]
 
 
-def compare_tokenizers(searcher: Searcher, queries: Sequence[Query]) -> dict[str, dict]:
-    """``{"bm25 <mode>": scores, "hybrid <mode>": scores}`` for every tokenizer mode."""
+def compare_tokenizers(
+    searcher: Searcher, queries: Sequence[Query], s: RetrievalSettings
+) -> dict[str, dict]:
+    """``{"bm25 <mode>": scores, "hybrid <mode>": scores}`` for every tokenizer mode, with the
+    pool sizes and fusion rule of ``s`` (the run's retrieval section)."""
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG
-    s = searcher.settings
     chunks = [searcher.chunks[cid] for cid in searcher.manifest.ids if cid in searcher.chunks]
     ids, texts = [c.id for c in chunks], [passage_text(c.title, c.text) for c in chunks]
     n = max(K, s.dense_k)
@@ -84,7 +88,10 @@ def compare_tokenizers(searcher: Searcher, queries: Sequence[Query]) -> dict[str
     for mode in MODES:
         index = BM25Index.build(ids, texts, mode)
         kw = [_keyword(index, searcher, q.text, max(K, s.bm25_k)) for q in queries]
-        fused = [_fused(searcher, index, d, q.text, n) for d, q in zip(dense, queries, strict=True)]
+        fused = [
+            _fused(searcher, index, d, q.text, n, s.fusion)
+            for d, q in zip(dense, queries, strict=True)
+        ]
         out[f"bm25 {mode}"] = retrieval_scores([[h.chunk.text for h in w[:K]] for w in kw], quotes)
         out[f"hybrid {mode}"] = retrieval_scores(fused, quotes)
     return out

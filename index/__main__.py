@@ -7,23 +7,24 @@ import json
 import logging
 import sys
 
-from ingest import IngestError, settings_from, settings_parser
+from ingest import IngestError
 
 from .build import build, drop, status
 from .embed import EmbedderError
+from .settings import FLAGS as STAGE_FLAGS
 from .store import StoreError
 
 FLAGS = ("--data", "--corpus", "--embedder", "--chroma-url", "--bm25-tokenizer")
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m index", parents=[settings_parser(*FLAGS)])
+    p = argparse.ArgumentParser(prog="python -m index", parents=[STAGE_FLAGS.parser(*FLAGS)])
     p.add_argument("command", choices=["build", "status", "drop"])
     p.add_argument("--reingest", action="store_true", help="run ingest before building")
     p.add_argument("--json", action="store_true", help="status as JSON on stdout")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = settings_from(a, FLAGS)
+    settings = STAGE_FLAGS.settings(a, FLAGS)
     try:
         if a.command == "build":
             if a.reingest:

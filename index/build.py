@@ -21,11 +21,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest import Chunk, Settings, chroma_meta, corpus_fingerprint, ingest, load_chunks
+from ingest import (
+    Chunk,
+    DataSettings,
+    IngestSettings,
+    chroma_meta,
+    corpus_fingerprint,
+    ingest,
+    load_chunks,
+)
 from ingest.progress import Progress
 
 from .bm25 import BM25Index, TokenThread
 from .embed import Embedder, get_embedder, passage_text
+from .settings import IndexSettings, IndexStageSettings
 from .store import (
     StoreError,
     collection_name,
@@ -64,11 +73,11 @@ class BuildReport:
     seconds: float
 
 
-def index_dir(settings: Settings) -> Path:
+def index_dir(settings: DataSettings) -> Path:
     return settings.data_dir / "index"
 
 
-def read_manifest(settings: Settings) -> Manifest | None:
+def read_manifest(settings: DataSettings) -> Manifest | None:
     path = index_dir(settings) / "manifest.json"
     if not path.exists():
         return None
@@ -89,7 +98,7 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _check_writable(settings: Settings) -> None:
+def _check_writable(settings: IndexSettings) -> None:
     """Refuse to start (one line, nothing touched) when the index cannot be written.
 
     A read-only data folder would otherwise fail deep inside Chroma or halfway through a build.
@@ -115,7 +124,7 @@ def content_hash(embedder: str, text: str) -> str:
     return hashlib.sha1(f"{embedder}\n{text}".encode()).hexdigest()
 
 
-def chunking(settings: Settings) -> dict[str, int]:
+def chunking(settings: IngestSettings) -> dict[str, int]:
     return {
         "min_chars": settings.chunk_min_chars,
         "max_chars": settings.chunk_max_chars,
@@ -146,7 +155,7 @@ def _embed(
     hashes: dict[str, str],
     stored: dict[str, str],
     reuse: dict[str, list[float]],
-    settings: Settings,
+    settings: IndexSettings,
     progress: bool,
 ) -> int:
     """Embed and store ``todo`` batch by batch (each batch is durable); returns how many ran."""
@@ -176,7 +185,7 @@ def _embed(
 
 
 def build(
-    settings: Settings, progress: bool = True, embedder: Embedder | None = None
+    settings: IndexStageSettings, progress: bool = True, embedder: Embedder | None = None
 ) -> BuildReport:
     t0 = time.perf_counter()
     _check_writable(settings)
@@ -258,7 +267,7 @@ def build(
     )
 
 
-def ensure_built(settings: Settings, progress: bool = True) -> BuildReport | None:
+def ensure_built(settings: IndexStageSettings, progress: bool = True) -> BuildReport | None:
     """The one place a missing index is built (chat, the app and eval call it before loading).
 
     Builds only when no manifest exists; an existing index is used as it is, even if the
@@ -271,7 +280,7 @@ def ensure_built(settings: Settings, progress: bool = True) -> BuildReport | Non
     return build(settings, progress=progress)
 
 
-def status(settings: Settings) -> dict[str, Any]:
+def status(settings: IndexSettings) -> dict[str, Any]:
     m = read_manifest(settings)
     name = m.collection if m else collection_name(settings)
     coll = open_collection(settings, name, create=False)
@@ -299,6 +308,6 @@ def status(settings: Settings) -> dict[str, Any]:
     return out
 
 
-def drop(settings: Settings) -> None:
+def drop(settings: IndexSettings) -> None:
     drop_collections(settings)
     shutil.rmtree(index_dir(settings), ignore_errors=True)

@@ -178,9 +178,9 @@ def _e5onnx(runtime: str, models_dir: Path | None) -> Embedder:
     if runtime and runtime not in RUNTIMES:
         raise EmbedderError(f"unknown e5onnx runtime {runtime!r}: use {' or '.join(RUNTIMES)}")
     if models_dir is None:
-        from ingest import Settings
+        from ingest import DataSettings
 
-        models_dir = Settings().models_dir
+        models_dir = DataSettings().models_dir
     tried = []
     for rt in [runtime] if runtime else RUNTIMES:
         module = {"openvino": "openvino", "onnxruntime": "onnxruntime"}[rt]

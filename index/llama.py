@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest import Chunk, Settings
+from ingest import Chunk
 
 from .embed import Embedder
 from .retrieve import Filters, Retriever
+from .settings import IndexStageSettings
 
 # Metadata for citing and ranking, not for a model to read or embed.
 BOOKKEEPING = ("start", "end", "article_id", "copy_group", "retriever", "rank")
@@ -39,7 +40,7 @@ def node_metadata(c: Chunk, retriever: str, rank: int) -> dict[str, Any]:
 
 
 def as_retriever(
-    settings: Settings,
+    settings: IndexStageSettings,
     k: int | None = None,
     filters: Filters | None = None,
     retriever: Retriever | None = None,

@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ingest import Chunk, Settings
+from ingest import Chunk
 
 from .fusion import Candidates, rule_by_name
 from .period import question_period, speaks_of
 from .search import Hit, Searcher
+from .settings import IndexStageSettings
 
 # Added to a min-max-normalised fused score (range 0–1) when a passage concerns the period the
 # question names. 0.1 lifts an on-period passage over an off-period one that scored within
@@ -101,7 +102,7 @@ def story(c: Chunk) -> str:
 class Retriever:
     """Dense, keyword or fused retrieval over one committed index, with filters."""
 
-    def __init__(self, settings: Settings, searcher: Searcher | None = None) -> None:
+    def __init__(self, settings: IndexStageSettings, searcher: Searcher | None = None) -> None:
         self.settings = settings
         self.searcher = searcher or Searcher(settings)
         self.rule = rule_by_name(settings.fusion)

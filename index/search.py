@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ingest import Chunk, Settings, load_chunks
+from ingest import Chunk, load_chunks
 
 from .bm25 import BM25Index
 from .build import index_dir, read_manifest
 from .embed import Embedder, get_embedder
+from .settings import IndexSettings
 from .store import get_collection, location, unreachable
 
 
@@ -42,7 +43,7 @@ class Hit:
 class Searcher:
     """Loads the manifest, its snapshot and the embedder once; then answers many queries."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         m = read_manifest(settings)
         if m is None:

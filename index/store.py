@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-from ingest import Settings
+from .settings import IndexSettings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -23,7 +23,7 @@ class StoreError(Exception):
     """Chroma is unreachable or inconsistent; one line for the user."""
 
 
-def unreachable(settings: Settings, e: BaseException, down: bool = False) -> StoreError:
+def unreachable(settings: IndexSettings, e: BaseException, down: bool = False) -> StoreError:
     """The error for a failed call: a server that is down or hung gets the fix, not a trace."""
     import httpx
 
@@ -38,7 +38,7 @@ def unreachable(settings: Settings, e: BaseException, down: bool = False) -> Sto
     return StoreError(f"Chroma error ({location(settings)}): {detail}")
 
 
-def client(settings: Settings) -> Any:
+def client(settings: IndexSettings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -73,17 +73,17 @@ def _bound_requests(c: Any) -> None:
         session.timeout = httpx.Timeout(HTTP_TIMEOUT_S, connect=min(5.0, HTTP_TIMEOUT_S))
 
 
-def location(settings: Settings) -> str:
+def location(settings: IndexSettings) -> str:
     return settings.chroma_url or f"embedded:{(settings.data_dir / 'chroma').resolve()}"
 
 
-def collection_name(settings: Settings, embedder: str | None = None) -> str:
+def collection_name(settings: IndexSettings, embedder: str | None = None) -> str:
     """One collection per embedder: switching embedders never destroys the committed index."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", embedder or settings.embedder).strip("-")[:40]
     return f"{settings.collection}-{slug}"
 
 
-def get_collection(settings: Settings, create: bool = False, name: str | None = None) -> Any:
+def get_collection(settings: IndexSettings, create: bool = False, name: str | None = None) -> Any:
     c = client(settings)
     name = name or collection_name(settings)
     try:
@@ -101,7 +101,7 @@ def get_collection(settings: Settings, create: bool = False, name: str | None = 
         raise unreachable(settings, e) from None
 
 
-def drop_collections(settings: Settings) -> int:
+def drop_collections(settings: IndexSettings) -> int:
     """Delete this project's collections for every embedder."""
     c = client(settings)
     dropped = 0
@@ -113,7 +113,7 @@ def drop_collections(settings: Settings) -> int:
     return dropped
 
 
-def open_collection(settings: Settings, name: str, create: bool = True) -> Any:
+def open_collection(settings: IndexSettings, name: str, create: bool = True) -> Any:
     """The named collection; any Chroma failure becomes one ``StoreError`` line."""
     try:
         return get_collection(settings, create=create, name=name)

@@ -1,7 +1,9 @@
 """Stage 1: raw article files → clean, addressable articles and chunks.
 
 Public API: :func:`ingest`, :func:`process`, :func:`squash`, :func:`sentences`, the records :class:`Article` and
-:class:`Chunk`, the loaders, and :class:`Settings` (shared by every stage).
+:class:`Chunk`, the loaders, and the settings: :class:`IngestSettings` (this stage's section),
+:class:`DataSettings` (the data folder every stage shares) and :class:`Flags` (the CLI flags each
+stage extends).
 """
 
 from . import numbers as numbers  # number tokens with unit and magnitude
@@ -16,14 +18,19 @@ from .pipeline import (
     load_chunks,
     process,
 )
-from .settings import Settings, build_settings, settings_from, settings_parser
+from .settings import FLAGS, DataSettings, Flag, Flags, IngestSettings, Section, build_settings
 
 __all__ = [
+    "FLAGS",
     "Article",
     "Chunk",
+    "DataSettings",
+    "Flag",
+    "Flags",
     "IngestError",
+    "IngestSettings",
     "Report",
-    "Settings",
+    "Section",
     "build_settings",
     "chroma_meta",
     "corpus_fingerprint",
@@ -32,7 +39,5 @@ __all__ = [
     "load_chunks",
     "process",
     "sentences",
-    "settings_from",
-    "settings_parser",
     "squash",
 ]

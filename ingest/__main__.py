@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .pipeline import IngestError, Report, ingest
-from .settings import build_settings
+from .settings import FLAGS
 
 
 def print_summary(report: Report) -> None:
@@ -45,21 +45,18 @@ def print_summary(report: Report) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
-    parser.add_argument("corpus", nargs="?", type=Path, help="corpus folder (RAG_CORPUS_DIR)")
-    parser.add_argument(
-        "--data",
-        "--out",
-        dest="data",
-        type=Path,
-        help="data folder (RAG_DATA_DIR; --out: old name)",
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description=__doc__,
+        parents=[FLAGS.parser("--data", quiet=False, aliases={"--data": "--out"})],
     )
+    parser.add_argument("corpus", nargs="?", type=Path, help="corpus folder (RAG_CORPUS_DIR)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or table")
     args = parser.parse_args(argv)
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = build_settings(corpus_dir=args.corpus, data_dir=args.data)
+    settings = FLAGS.settings(args, ("--data",), corpus_dir=args.corpus)
     try:
         with logging_redirect_tqdm():  # warnings print above the progress bar, not through it
             report = ingest(settings, progress=not args.quiet)

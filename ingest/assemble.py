@@ -20,7 +20,7 @@ from .layout import Block, classify, paragraphs
 from .meta import Meta, labels, scaffold, signed_date, source_line
 from .models import Article, Chunk
 from .segment import Draft, dedupe, segment, signature
-from .settings import Settings
+from .settings import IngestSettings
 
 TITLE_CHARS = 30  # an untitled article is titled by its first sentence, cut to this many characters
 
@@ -81,7 +81,7 @@ def _short_doc(blocks: list[Block]) -> Draft | None:
 
 
 def process(
-    doc_source: str, raw: str, settings: Settings
+    doc_source: str, raw: str, settings: IngestSettings
 ) -> tuple[list[Article], list[Chunk], int]:
     head = read_header(raw)
     paras = [p.after(head.body_start) for p in paragraphs(raw)]
@@ -120,7 +120,7 @@ def _article(
     head: Meta | None,
     page: Meta,
     year: int | None,
-    settings: Settings,
+    settings: IngestSettings,
     keep_all: bool = False,
 ) -> tuple[Article | None, list[Chunk]]:
     body, sents = _draft_sents(draft)

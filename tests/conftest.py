@@ -23,10 +23,10 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def ingested(tmp_path_factory: pytest.TempPathFactory):
     """Settings whose data folder holds the ingested seeds (ingest run once per session)."""
-    from ingest import Settings, ingest
+    from ingest import IngestSettings, ingest
 
     data = tmp_path_factory.mktemp("data")
-    settings = Settings(corpus_dir=SEEDS, data_dir=data)
+    settings = IngestSettings(corpus_dir=SEEDS, data_dir=data)
     ingest(settings, progress=False)
     return settings
 
@@ -48,11 +48,10 @@ def seed_passages(ingested):
 @pytest.fixture(scope="session")
 def built_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds ingested and indexed once per session (embedding them dominates test time)."""
-    from index import build, read_manifest
-    from ingest import Settings
+    from index import IndexStageSettings, build, read_manifest
 
     data = shared_data_dir(tmp_path_factory)
-    settings = Settings(corpus_dir=SEEDS, data_dir=data)
+    settings = IndexStageSettings(corpus_dir=SEEDS, data_dir=data)
     if read_manifest(settings) is None:
         build(settings, progress=False)
     return data

@@ -41,11 +41,11 @@ def hostile_corpus(dst: Path) -> Path:
 
 def hostile_data(base: Path, seeds_data: Path) -> tuple[Path, Path]:
     """``(corpus, data)`` under ``base``: the seeds' index plus the hostile article's chunks."""
-    from index import build, read_manifest
-    from ingest import Settings, ingest
+    from index import IndexStageSettings, build, read_manifest
+    from ingest import ingest
 
     corpus, data = hostile_corpus(base / "hostile-corpus"), base / "hostile-data"
-    settings = Settings(corpus_dir=corpus, data_dir=data)
+    settings = IndexStageSettings(corpus_dir=corpus, data_dir=data)
     done = data / "hostile-built"  # written last: a half-built folder is rebuilt
     if not done.exists():
         shutil.copytree(seeds_data, data, dirs_exist_ok=True)  # reuse the seeds' vectors

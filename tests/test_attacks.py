@@ -21,7 +21,8 @@ from fake_llm import Fake
 from hostile import FACT, HOSTILE_FILE, IMG, INJECTIONS, SCRIPT, hostile_data
 from hostile import QUESTION as HOSTILE_QUESTION
 
-from ingest import Settings, squash
+from chat.settings import Settings
+from ingest import squash
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from chat.settings import Settings
 from index import Searcher, build, status
-from ingest import Settings, ingest, load_articles, load_chunks, squash
+from ingest import ingest, load_articles, load_chunks, squash
 from ingest.reader import BadFile, decode, read_doc
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest import Settings, ingest, load_articles, squash
+from ingest import IngestSettings, ingest, load_articles, squash
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def test_synth_corpus_ingests_one_article_per_file(tmp_path: Path) -> None:
     from eval.bench.synth import write_corpus
 
     arts = write_corpus(tmp_path / "corpus", 60)
-    settings = Settings(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    settings = IngestSettings(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
     report = ingest(settings, progress=False)
     assert (report.files, report.articles, report.warnings) == (60, 60, [])
     assert report.chunks > 60  # articles span several chunks, like real news

@@ -108,8 +108,8 @@ def test_ask_builds_missing_index_and_prints_answer_with_sources(
     data_dir: Path, tmp_path: Path
 ) -> None:
     """Plain ``ask`` on a data folder without an index: builds it, then answers with sources."""
+    from chat.settings import Settings
     from index import read_manifest
-    from ingest import Settings
 
     target = data_dir
     if read_manifest(Settings(corpus_dir=SEEDS, data_dir=data_dir)) is not None:
@@ -234,7 +234,7 @@ def test_quotes_formats_carry_citation_lines(built: Path, fmt: str) -> None:
 
 def test_followup_is_rewritten_with_the_new_place(built: Path) -> None:
     from chat.answer import get_engine
-    from ingest import Settings
+    from chat.settings import Settings
 
     engine = get_engine(Settings(corpus_dir=SEEDS, data_dir=built))
     history = [

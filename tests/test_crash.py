@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from index import Searcher, build, read_manifest, status
+from index import IndexStageSettings, Searcher, build, read_manifest, status
 from index.bm25 import BM25Index
 from index.build import content_hash, index_dir
 from index.embed import passage_text
 from index.store import get_collection
-from ingest import Settings, corpus_fingerprint, ingest, load_articles, load_chunks
+from ingest import corpus_fingerprint, ingest, load_articles, load_chunks
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -110,12 +110,12 @@ def _added_article() -> str:
 
 def _expected_ids(corpus: Path, scratch: Path) -> list[str]:
     """The chunk ids a clean ingest of ``corpus`` produces, in order."""
-    s = Settings(corpus_dir=corpus, data_dir=scratch)
+    s = IndexStageSettings(corpus_dir=corpus, data_dir=scratch)
     ingest(s, progress=False)
     return [c.id for c in load_chunks(s.chunks_path)]
 
 
-def assert_consistent(s: Settings, expected: list[str]) -> None:
+def assert_consistent(s: IndexStageSettings, expected: list[str]) -> None:
     """Manifest = chunks.jsonl = Chroma = BM25, to the chunk; no leftovers; search works."""
     chunks = load_chunks(s.chunks_path)
     ids = [c.id for c in chunks]
@@ -151,7 +151,7 @@ def assert_consistent(s: Settings, expected: list[str]) -> None:
     assert last.id in {h.chunk.id for h in searcher.dense(passage_text(last.title, last.text), 3)}
 
 
-def assert_serving(s: Settings, committed: list[str]) -> None:
+def assert_serving(s: IndexStageSettings, committed: list[str]) -> None:
     """After the kill: the committed manifest, its snapshot and Chroma answer queries."""
     m = read_manifest(s)
     assert m is not None and m.ids == committed
@@ -167,7 +167,7 @@ def assert_serving(s: Settings, committed: list[str]) -> None:
         assert kw and {h.chunk.id for h in kw} <= live, q
 
 
-def _kill_build(phase: str, s: Settings, *flags: str) -> subprocess.CompletedProcess[str]:
+def _kill_build(phase: str, s: IndexStageSettings, *flags: str) -> subprocess.CompletedProcess[str]:
     argv = ["build", "--data", str(s.data_dir), "--corpus", str(s.corpus_dir), "--quiet", *flags]
     return subprocess.run(
         [sys.executable, "-c", RUNNER, phase, *argv],
@@ -183,7 +183,7 @@ def _kill_build(phase: str, s: Settings, *flags: str) -> subprocess.CompletedPro
 def test_build_killed_at_each_phase_recovers(phase, built_data, corpus_copy, tmp_path):
     change, after_commit = PHASES[phase]
     shutil.copytree(built_data, tmp_path / "data")
-    s = Settings(corpus_dir=corpus_copy, data_dir=tmp_path / "data")
+    s = IndexStageSettings(corpus_dir=corpus_copy, data_dir=tmp_path / "data")
     m = read_manifest(s)  # not status(): no Chroma client here while the subprocess writes
     assert m is not None
     old = list(m.ids)
@@ -222,7 +222,7 @@ def test_build_killed_at_each_phase_recovers(phase, built_data, corpus_copy, tmp
 def test_a_second_kill_during_recovery_is_also_harmless(built_data, corpus_copy, tmp_path):
     """Kill the build, then kill its recovery at another phase; the third run is consistent."""
     shutil.copytree(built_data, tmp_path / "data")
-    s = Settings(corpus_dir=corpus_copy, data_dir=tmp_path / "data")
+    s = IndexStageSettings(corpus_dir=corpus_copy, data_dir=tmp_path / "data")
     old = list(read_manifest(s).ids)  # type: ignore[union-attr]
     (corpus_copy / REMOVED).unlink()
     expected = _expected_ids(corpus_copy, tmp_path / "scratch")

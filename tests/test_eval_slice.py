@@ -21,11 +21,10 @@ SLICE = ROOT / "eval" / "crud_slice"
 
 @pytest.fixture(scope="module")
 def slice_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from index import build
-    from ingest import Settings
+    from index import IndexStageSettings, build
 
     data = tmp_path_factory.mktemp("crud_slice")
-    build(Settings(corpus_dir=SLICE / "docs", data_dir=data), progress=False)
+    build(IndexStageSettings(corpus_dir=SLICE / "docs", data_dir=data), progress=False)
     return data
 
 

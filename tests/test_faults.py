@@ -26,7 +26,7 @@ import pytest
 from conftest import _free_port, _heartbeat
 from fake_llm import Fake, serve_fake
 
-from ingest import Settings
+from chat.settings import Settings
 
 pytestmark = pytest.mark.server
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import Settings, sentences, squash
+from ingest import IngestSettings, sentences, squash
 from ingest.clean import clean_range
 from ingest.pipeline import process
 from ingest.reader import RawDoc
@@ -69,7 +69,7 @@ def test_clean_range_keeps_every_character_traceable(raw: str) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_process_never_crashes_and_chunks_trace_to_raw(raw: str) -> None:
     doc = RawDoc(source="f.txt", text=raw, encoding="utf-8", sha1="0")
-    articles, chunks, _ = process(doc, Settings(chunk_min_chars=20, chunk_max_chars=60))
+    articles, chunks, _ = process(doc, IngestSettings(chunk_min_chars=20, chunk_max_chars=60))
     ids = {a.id for a in articles}
     for c in chunks:
         assert c.article_id in ids

@@ -26,11 +26,18 @@ from pathlib import Path
 
 import pytest
 
-from index import IndexUnavailableError, Searcher, build, read_manifest, status
+from index import (
+    IndexStageSettings,
+    IndexUnavailableError,
+    Searcher,
+    build,
+    read_manifest,
+    status,
+)
 from index.bm25 import tokenize
 from index.embed import passage_text
 from index.store import get_collection
-from ingest import Settings, corpus_fingerprint, ingest, load_chunks
+from ingest import corpus_fingerprint, ingest, load_chunks
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -73,7 +80,7 @@ NEW_ARTICLE = """\
 湖北省经济和信息化厅有关负责人表示，下一步将加强部门协同，完善算力网络运行监测体系，推动算力、存力、运力协同发展，为全省制造业数字化转型提供坚实支撑。（王晓明）
 """
 
-DEFAULT_EMBEDDER = Settings.model_fields["embedder"].default  # what a plain build uses
+DEFAULT_EMBEDDER = IndexStageSettings.model_fields["embedder"].default  # what a plain build uses
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -91,9 +98,9 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None, prefix: tuple
     )
 
 
-def _settings(data: Path, corpus: Path = SEEDS, **kw: object) -> Settings:
+def _settings(data: Path, corpus: Path = SEEDS, **kw: object) -> IndexStageSettings:
     kw = {"embedder": DEFAULT_EMBEDDER, "chroma_url": None, **kw}
-    return Settings(corpus_dir=corpus, data_dir=data, **kw)
+    return IndexStageSettings(corpus_dir=corpus, data_dir=data, **kw)
 
 
 def _summary(n: int, embedded: int, reused: int = 0, deleted: int = 0) -> str:
@@ -109,13 +116,15 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return root / "data", proc.stderr
 
 
-def _copy(master: tuple[Path, str], dst: Path, corpus: Path = SEEDS) -> Settings:
+def _copy(master: tuple[Path, str], dst: Path, corpus: Path = SEEDS) -> IndexStageSettings:
     shutil.copytree(master[0], dst)
     return _settings(dst, corpus)
 
 
 @pytest.fixture(scope="module")
-def shared(master: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def shared(
+    master: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> IndexStageSettings:
     """One copy of the built seeds for the tests that only read it."""
     return _copy(master, tmp_path_factory.mktemp("shared") / "data")
 
@@ -240,7 +249,7 @@ def _progress(text: str) -> tuple[int, int] | None:
     return (int(done[-1][0]), int(done[-1][1])) if done else None
 
 
-def _build_and_kill(s: Settings, at_least: int) -> tuple[int, str]:
+def _build_and_kill(s: IndexStageSettings, at_least: int) -> tuple[int, str]:
     """Run the CLI build on a pty (so tqdm draws), SIGKILL it once `at_least` chunks are stored."""
     master_fd, slave_fd = pty.openpty()
     # A fresh pty is 0 columns wide, and tqdm draws nothing at width 0.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Settings, ingest, load_articles, load_chunks, squash
+from ingest import IngestSettings, ingest, load_articles, load_chunks, squash
 from ingest.clean import is_junk
 
 CJK_SPACE = re.compile(
@@ -94,7 +94,7 @@ def test_cleaning_leaves_no_artefacts(ingested):
 def test_second_run_is_byte_identical(tmp_path, seeds_dir):
     outs = []
     for name in ("a", "b"):
-        s = Settings(corpus_dir=seeds_dir, data_dir=tmp_path / name)
+        s = IngestSettings(corpus_dir=seeds_dir, data_dir=tmp_path / name)
         ingest(s, progress=False)
         outs.append((s.articles_path.read_bytes(), s.chunks_path.read_bytes()))
     assert outs[0] == outs[1]
@@ -120,7 +120,7 @@ def _write_bad_corpus(d: Path, seeds_dir: Path) -> str:
 def test_bad_files_warn_and_are_skipped(tmp_path, seeds_dir):
     corpus = tmp_path / "bad"
     text = _write_bad_corpus(corpus, seeds_dir)
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "out")
+    settings = IngestSettings(corpus_dir=corpus, data_dir=tmp_path / "out")
     report = ingest(settings, progress=False)
     warned = {w.split(":")[0] for w in report.warnings}
     assert warned == {
@@ -145,7 +145,7 @@ def test_utf16_and_gb18030_decode_to_the_same_articles(tmp_path, seeds_dir):
         d = tmp_path / enc
         d.mkdir()
         (d / "page.txt").write_bytes(text.encode(enc))
-        s = Settings(corpus_dir=d, data_dir=tmp_path / f"out-{enc}")
+        s = IngestSettings(corpus_dir=d, data_dir=tmp_path / f"out-{enc}")
         ingest(s, progress=False)
         titles.append([a.title for a in load_articles(s.articles_path)])
     assert titles[0] == titles[1] == titles[2] == titles[3]

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from fake_llm import Fake
 
-from ingest import Settings, squash
+from chat.settings import Settings
+from ingest import squash
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 KEY = "sk-test-SECRET123"

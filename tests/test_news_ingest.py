@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Settings, chroma_meta, ingest, load_articles, load_chunks, sentences, squash
+from ingest import (
+    IngestSettings,
+    chroma_meta,
+    ingest,
+    load_articles,
+    load_chunks,
+    sentences,
+    squash,
+)
 from ingest.boiler import trim
 from ingest.clean import Span
 from ingest.headline import read_header
@@ -91,17 +99,17 @@ BOILERPLATE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
+def news(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestSettings]:
     corpus = tmp_path_factory.mktemp("news")
     for name, text in FILES.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("news-data"))
+    settings = IngestSettings(corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("news-data"))
     report = ingest(settings, progress=False)
     assert not report.warnings
     return corpus, settings
 
 
-def by_source(settings: Settings) -> dict[str, list]:
+def by_source(settings: IngestSettings) -> dict[str, list]:
     out: dict[str, list] = {}
     for a in load_articles(settings.articles_path):
         out.setdefault(a.source, []).append(a)
@@ -170,7 +178,7 @@ def test_undated_dateline_takes_no_year_from_unrelated_mentions(tmp_path):
     raw = "中新网江城8月14日电 (记者 张三)江城海警局14日开展宣传。2019年该局曾破获一起案件。"
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "a.txt").write_text(raw, encoding="utf-8")
-    s = Settings(corpus_dir=tmp_path / "c", data_dir=tmp_path / "d")
+    s = IngestSettings(corpus_dir=tmp_path / "c", data_dir=tmp_path / "d")
     ingest(s, progress=False)
     [a] = load_articles(s.articles_path)
     assert (a.date, a.outlet, a.byline) == (None, "中新网", "记者 张三")
@@ -202,7 +210,7 @@ def test_syndicated_copies_share_a_group_and_others_do_not(news):
 
 def test_ingest_output_is_byte_identical_across_runs(news, tmp_path):
     corpus, settings = news
-    again = Settings(corpus_dir=corpus, data_dir=tmp_path)
+    again = IngestSettings(corpus_dir=corpus, data_dir=tmp_path)
     ingest(again, progress=False)
     for name in ("articles.jsonl", "chunks.jsonl"):
         assert (tmp_path / name).read_bytes() == (settings.data_dir / name).read_bytes()
@@ -220,7 +228,9 @@ def test_file_without_letters_is_still_no_text(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "dash.txt").write_text("—— …… ——\n", encoding="utf-8")
     (tmp_path / "c" / "ok.txt").write_text(HEADLINE, encoding="utf-8")
-    report = ingest(Settings(corpus_dir=tmp_path / "c", data_dir=tmp_path / "d"), progress=False)
+    report = ingest(
+        IngestSettings(corpus_dir=tmp_path / "c", data_dir=tmp_path / "d"), progress=False
+    )
     assert report.warnings == ["dash.txt: no text found"]
 
 

@@ -135,15 +135,14 @@ def test_filters_parse_dates_and_build_chroma_where() -> None:
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory):
-    from index import build
-    from ingest import Settings
+    from index import IndexStageSettings, build
 
     root = tmp_path_factory.mktemp("news")
     corpus = root / "corpus"
     corpus.mkdir()
     for name, text in NEWS.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, data_dir=root / "data")
+    settings = IndexStageSettings(corpus_dir=corpus, data_dir=root / "data")
     build(settings, progress=False)
     return settings
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fake_llm import Fake
 
-from ingest import Settings
+from chat.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 BEIJING = "北京计划到2027年信息软件业营收达到多少？"

@@ -85,9 +85,9 @@ def test_word_export_holds_every_answer_with_its_sources(tmp_path: Path) -> None
 def test_thumbs_down_becomes_a_candidate_gold_line(tmp_path: Path) -> None:
     from chat.feedback import record
     from eval.feedback import candidates
-    from ingest import Settings
+    from ingest import DataSettings
 
-    settings = Settings(data_dir=tmp_path)
+    settings = DataSettings(data_dir=tmp_path)
     record(settings, _answer("甲[1]。", question="好问题"), "up")
     record(settings, _answer("乙[1]。", question="坏问题"), "down", "缺少年份")
     lines = [json.loads(x) for x in (tmp_path / "feedback.jsonl").read_text().splitlines()]

@@ -15,8 +15,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from chat.settings import Settings
 from index import as_embedding
-from ingest import Settings
 
 from .. import metrics as m
 from ..gold import GoldItem

@@ -66,10 +66,12 @@ class Throughput:
 
 def time_builds(corpus: Path, data: Path, embedder: str) -> BuildTimes:
     """Ingest is timed apart so that "first build" is the index cost alone."""
-    from index import build
+    from index import IndexStageSettings, build
     from ingest import build_settings, ingest
 
-    settings = build_settings(corpus_dir=corpus, data_dir=data, embedder=embedder)
+    settings = build_settings(
+        IndexStageSettings, corpus_dir=corpus, data_dir=data, embedder=embedder
+    )
     t0 = time.perf_counter()
     report = ingest(settings, progress=False)
     ingest_s = time.perf_counter() - t0
@@ -268,13 +270,13 @@ def flops_report(texts: Sequence[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ingest import settings_from, settings_parser
+    from index.settings import FLAGS
 
     flags = ("--corpus", "--embedder")  # the embedder of the build timings
     p = argparse.ArgumentParser(
         prog="python -m eval.bench.embedders",
         description=__doc__.splitlines()[0],
-        parents=[settings_parser(*flags, quiet=False)],
+        parents=[FLAGS.parser(*flags, quiet=False)],
     )
     p.add_argument(
         "--quick", action="store_true", help=f"time {QUICK_PASSAGES} passages, one round"
@@ -290,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             import torch
 
             torch.set_num_threads(a.threads)
-    settings = settings_from(a, flags)
+    settings = FLAGS.settings(a, flags)
     with tempfile.TemporaryDirectory(prefix="index-bench-") as tmp:
         data = Path(tmp) / "data"
         bt = time_builds(settings.corpus_dir, data, settings.embedder)

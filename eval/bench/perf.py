@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chat.settings import Settings
 from index import ensure_built
-from ingest import Settings
 
 from .table import QUALITY_EMBEDDERS, render, write_json
 

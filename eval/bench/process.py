@@ -158,10 +158,13 @@ def ttft(data: Path, corpus: Path, questions: list[str], size: str = "0.5b") -> 
 def ttft_child(args_json: str) -> None:
     """Runs inside the child: starts the local LLM via the engine, then streams each answer."""
     from chat.answer import get_engine
+    from chat.settings import Settings
     from ingest import build_settings
 
     a = json.loads(args_json)
-    settings = build_settings(data_dir=a["data"], corpus_dir=a["corpus"], local_llm=a["size"])
+    settings = build_settings(
+        Settings, data_dir=a["data"], corpus_dir=a["corpus"], local_llm=a["size"]
+    )
     t0 = time.perf_counter()
     engine = get_engine(settings)
     out: dict[str, Any] = {"model": a["size"], "llm_start_s": round(time.perf_counter() - t0, 2)}

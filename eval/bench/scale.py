@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest import Settings
+from chat.settings import Settings
 
 from .common import BACKENDS, E5_FAMILY, median_pct, pct, timed
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest import Settings
+from chat.settings import Settings
 
 _INDUSTRIES = (  # extended by the industries the seeds name
     "新能源汽车", "生物医药", "新材料", "工业互联网", "数据中心", "光伏", "智能网联汽车",
