@@ -186,7 +186,9 @@ class Engine:
         cands = [c for h in hits for c in candidates(h)]
         if not cands:
             return []
-        sims = self.semantic.passages([c.text for c in cands]) @ self.semantic.query(query)
+        sims = None  # Chinese questions are scored lexically (chat.policy says why)
+        if intent.english:
+            sims = self.semantic.passages([c.text for c in cands]) @ self.semantic.query(query)
         mode = self.settings.bm25_tokenizer
         idf = self.retriever.searcher.bm25.idf(tokenize(query, mode))
         return score(

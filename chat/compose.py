@@ -15,7 +15,7 @@ import numpy as np
 from index.bm25 import tokenize
 
 from .evidence import YEAR, Candidate, places
-from .intent import Intent, has_date, has_number, has_unit, is_english
+from .intent import Intent, has_date, has_number, has_unit
 from .models import Citation
 from .policy import POLICY
 
@@ -34,14 +34,15 @@ def score(
     focus: str,
     cands: list[Candidate],
     idf: dict[str, float],
-    sims: np.ndarray,
+    sims: np.ndarray | None,
     need: set[str],
     articles: dict[str, str],
     intent: Intent,
     mode: str,
     gazetteer: dict[str, str],
 ) -> list[Scored]:
-    """Lexical (IDF-weighted overlap, the user's own words counting double) + semantic + prior."""
+    """Lexical (IDF-weighted overlap, the user's own words counting double) + rank prior; for
+    English questions also ``sims`` (cross-lingual similarity; ``None`` for Chinese ones)."""
     weights = {t: idf[t] for t in tokenize(query, mode) if t in idf}  # unseen tokens prove nothing
     for t in tokenize(focus, mode):
         if t in weights:
@@ -51,17 +52,17 @@ def score(
             if t in weights:
                 weights[t] *= POLICY.doc_name_weight
     total = sum(weights.values()) or 1.0
-    english = is_english(focus)
+    english = intent.english
     out = []
     for i, c in enumerate(cands):
         toks = set(tokenize(c.text, mode))
         lex = sum(w for t, w in weights.items() if t in toks) / total
-        sem = max(0.0, float(sims[i]))
+        sem = max(0.0, float(sims[i])) if sims is not None else 0.0
         prior = POLICY.rank_prior / (1 + c.hit.rank)
         if english:  # only numbers and Latin names can match lexically
             s = POLICY.lexical_weight_en * lex + POLICY.semantic_weight_en * sem + prior
         else:
-            s = POLICY.lexical_weight * lex + POLICY.semantic_weight * sem + prior
+            s = lex + prior
         if intent.number and not has_number(c.text):
             s *= POLICY.missing_number
         if intent.when and not has_date(c.text):
