@@ -111,7 +111,7 @@ def end_to_end(corpus: Path, tmp: Path, question: str, backends: list[str]) -> d
 
 def _ask(base: str, question: str) -> dict[str, Any]:
     """One call of the app's ``/ask`` endpoint over Gradio's plain HTTP API."""
-    body = json.dumps({"data": [question, None]}).encode()
+    body = json.dumps({"data": [question, None, None]}).encode()  # question, history, filters
     req = urllib.request.Request(f"{base}/gradio_api/call/ask", body, {"Content-Type": "application/json"})  # fmt: skip
     with urllib.request.urlopen(req, timeout=120) as r:
         event = json.loads(r.read())["event_id"]
