@@ -3,7 +3,7 @@
 Each rule sees the same :class:`Candidates` (the union of both retrievers' top lists, with *both*
 scores for every member: a passage BM25 found still has its cosine, and vice versa), so rules
 differ only in how they combine, never in what they see. ``python -m eval fusion`` scores every
-rule here on a gold set; ``Settings.fusion`` names the one chosen by that measurement (README,
+rule here on a gold set; ``RetrievalSettings.fusion`` names the one chosen by that measurement (README,
 "Retrieval").
 
 Own code rather than llama-index's ``QueryFusionRetriever``: its modes ignore per-retriever
