@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 
 # The longest modules (seconds in one run of the suite), started first: with `pytest -n 2
-# --dist loadfile` (the README's command) each worker takes whole modules in this order, so
-# the long ones overlap instead of one finishing alone at the end.
+# --dist loadfile --no-loadscope-reorder` (the README's command) each worker takes whole
+# modules in this order, so the long ones overlap instead of one finishing alone at the end.
 LONGEST_FIRST = (
     "test_bench.py",
     "test_eval_slice.py",
