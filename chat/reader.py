@@ -202,21 +202,20 @@ def read_one(
     top = scored[0].score if scored else 1.0
     best: Pick | None = None
     subj = subject(w_all, question)
-    named: dict[
-        str, bool
-    ] = {}  # article (or chunk) → names the subject; read once, not per sentence
+    # article (or, with no story, chunk) → whether it names the subject: read once, not per sentence
+    named: dict[str, bool] = {}
 
-    def about(s: Scored, key: str) -> bool:
+    def about(s: Scored) -> bool:
+        chunk = s.cand.hit.chunk
+        key = chunk.article_id if story is not None else chunk.id
         if key not in named:
-            text = story(s) if story is not None else s.cand.hit.chunk.title + s.cand.hit.chunk.text
+            text = story(s) if story is not None else chunk.title + chunk.text
             named[key] = bool(credit(subj, text.lower()))
         return named[key]
 
     frame_ = frame(ask.text) if not ask.typed else ([], "")
     for s in scored[: p.read_top]:
-        chunk = s.cand.hit.chunk
-        key = chunk.article_id if story is not None else chunk.id  # no story: the chunk
-        if not ok(s) or (subj and not about(s, key)):
+        if not ok(s) or (subj and not about(s)):
             continue
         text = s.cand.text
         cov = coverage(text, context(s), w_all, p.context_credit)

@@ -26,18 +26,32 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9.%+\-]*[a-z0-9%]|[a-z0-9]")
 MODES = ("bigram", "jieba", "bigram+jieba")
 
 
-def tokenize(text: str, mode: str = "bigram+jieba") -> list[str]:
-    """Tokens for BM25; Latin words and numbers (``4.8``, ``5g``, ``13.7%``) are kept whole."""
+def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"unknown BM25 tokenizer {mode!r}: use one of {', '.join(MODES)}")
+
+
+def tokenize(text: str, mode: str = "bigram+jieba") -> list[str]:
+    """Tokens for BM25; Latin words and numbers (``4.8``, ``5g``, ``13.7%``) are kept whole."""
+    _check_mode(mode)
     text = text.lower()
     tokens = _WORD.findall(text)
     if "bigram" in mode:
         for run in _HAN_RUN.findall(text):
             tokens += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
     if "jieba" in mode:
-        tokens += ["w:" + w for w in _words(text) if len(w) > 1 and _HAN_RUN.fullmatch(w)]
+        tokens += _jieba_tokens(text)
     return tokens
+
+
+def _jieba_tokens(low: str) -> list[str]:
+    """jieba's Han words of two or more characters in lowercased ``low``, marked ``w:``."""
+    return ["w:" + w for w in _words(low) if len(w) > 1 and _HAN_RUN.fullmatch(w)]
+
+
+def _idf(df: np.ndarray | int, n_docs: int) -> np.ndarray:
+    """bm25s's Lucene idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``, for the build and queries."""
+    return np.log(1 + (n_docs - np.asarray(df) + 0.5) / (np.asarray(df) + 0.5))
 
 
 def _words(text: str) -> list[str]:
@@ -85,9 +99,7 @@ def _bm25_model() -> object:
             keys, tf = np.unique(tok * n_docs + doc, return_counts=True)
             voc, doc = np.divmod(keys, n_docs)
             df = np.bincount(voc, minlength=n_vocab)
-            with np.errstate(divide="ignore"):
-                idf = np.where(df > 0, np.log(1 + (n_docs - df + 0.5) / (df + 0.5)), 0.0)
-            idf = idf.astype(self.dtype)  # bm25s keeps idf in the index dtype
+            idf = np.where(df > 0, _idf(df, n_docs), 0.0).astype(self.dtype)  # as bm25s stores it
             avg = lens.mean() if n_docs else 0.0
             norm = self.k1 * ((1 - self.b) + self.b * lens[doc] / avg)
             data = (idf[voc] * (tf / (norm + tf))).astype(self.dtype)
@@ -131,8 +143,7 @@ class Tokens:
     """A corpus as token ids plus the vocabulary (token text → id), filled in order by ``add``."""
 
     def __init__(self, mode: str) -> None:
-        if mode not in MODES:
-            raise ValueError(f"unknown BM25 tokenizer {mode!r}: use one of {', '.join(MODES)}")
+        _check_mode(mode)
         self.mode = mode
         self.vocab: dict[str, int] = {}
         self._keys = np.zeros(0, np.int64)  # bigram keys seen (see _han_keys), sorted
@@ -177,7 +188,7 @@ class Tokens:
             t = t.lower()
             w = _WORD.findall(t)
             if "jieba" in self.mode:
-                w += ["w:" + x for x in _words(t) if len(x) > 1 and _HAN_RUN.fullmatch(x)]
+                w += _jieba_tokens(t)
             k = _han_keys(t) if "bigram" in self.mode else np.zeros(0, np.int64)
             words.append(w if w or k.size else ["\x00"])
             keys.append(k)
@@ -284,8 +295,6 @@ class BM25Index:
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """BM25 idf of each token the corpus contains (unseen tokens are left out)."""
-        import math
-
         vocab = self.model.vocab_dict  # type: ignore[attr-defined]
         indptr = self.model.scores["indptr"]  # type: ignore[attr-defined]
         n = len(self.ids)
@@ -294,5 +303,5 @@ class BM25Index:
             tid = vocab.get(t)
             df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
             if df:
-                out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                out[t] = float(_idf(df, n))
         return out
