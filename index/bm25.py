@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,15 @@ class _CompactDocs(list[np.ndarray]):
         return list(super().__iter__())
 
 
+def _bm25s() -> Any:
+    """The bm25s module, its logger quieted: importing bm25s sets that logger to DEBUG, which
+    would print a line per build and load through any handler the CLI configured."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def _bm25_model() -> object:
     """A ``bm25s.BM25`` whose index build is vectorised (same scores, same saved format).
 
@@ -83,7 +93,7 @@ def _bm25_model() -> object:
     (token, document) keys gives both, already in the column order bm25s stores (CSC by token).
     Only bm25s's default Lucene/Robertson scoring is vectorised; other methods use bm25s's own.
     """
-    import bm25s
+    bm25s = _bm25s()
 
     class _Vectorised(bm25s.BM25):  # type: ignore[misc]
         def build_index_from_ids(self, unique_token_ids, corpus_token_ids, **kw):  # type: ignore[no-untyped-def]
@@ -247,7 +257,6 @@ class BM25Index:
         cls, ids: list[str], texts: list[str], mode: str, tokens: Tokens | None = None
     ) -> BM25Index:
         """``tokens``: the texts already tokenised (the slow part; a build does it in a thread)."""
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
         tokens = Tokens(mode).add(texts) if tokens is None else tokens
         if len(tokens.docs) != len(ids):
             raise ValueError(f"{len(tokens.docs)} tokenised texts for {len(ids)} ids")
@@ -263,8 +272,7 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        import bm25s
-
+        bm25s = _bm25s()
         meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
         return cls(bm25s.BM25.load(str(folder)), meta["ids"], meta["mode"])
 

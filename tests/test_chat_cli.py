@@ -119,6 +119,7 @@ def test_ask_builds_missing_index_and_prints_answer_with_sources(
         (target / "index" / "manifest.json").unlink()
     proc = run_chat("ask", BEIJING, data=target, timeout=600)
     assert "building the index" in proc.stderr
+    assert "DEBUG" not in proc.stderr, proc.stderr[-800:]  # libraries' debug logs stay quiet
     assert (target / "index" / "manifest.json").exists()
     out = proc.stdout
     assert not out.lstrip().startswith("{")  # plain text, not JSON
